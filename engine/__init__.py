@@ -1,0 +1,1 @@
+"""kubetape engine: records, codec, log stores, request pipeline, runtime and actors."""

@@ -1,0 +1,1 @@
+"""Plain-data helpers over Kubernetes objects (selectors, quantities, pod predicates)."""

@@ -1,0 +1,1 @@
+"""The request path: authenticate -> authorize -> admit -> validate -> decide -> append -> fold."""

@@ -1,0 +1,1 @@
+"""Validation of objects with upstream field paths and messages."""

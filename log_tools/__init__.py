@@ -1,0 +1,1 @@
+"""The `ktape` command line: kubectl-style verbs plus log tools."""

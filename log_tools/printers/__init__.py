@@ -1,0 +1,1 @@
+"""Output printers: kubectl tables, describe, JSON and YAML."""

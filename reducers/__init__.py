@@ -1,0 +1,1 @@
+"""Pure reducers: fold log entries into object state. No clock, randomness or I/O here."""
