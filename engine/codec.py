@@ -1,0 +1,164 @@
+"""Canonical bytes for log entries and objects: msgpack with sorted keys, plus JSON Lines.
+
+msgpack has no canonical form of its own, so this module fixes one: maps are written with their
+keys sorted, tuples become arrays, integers take msgpack's smallest encoding and floats are
+always float64. Digests (SHA-256) are taken over these bytes, so golden logs and hash chains are
+byte-stable across machines. Event types are named by stable strings (`kubetape.entry`, `v`: 1)
+and old versions pass through `UPCASTERS` on read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any, Callable
+
+import cattrs
+import msgpack
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+from engine.records import (
+    ENTRY_TYPE,
+    SCHEMA_VERSION,
+    Admitted,
+    Conflicted,
+    Denied,
+    LogEntry,
+    Outcome,
+    Request,
+)
+
+
+class CodecError(ValueError):
+    """Bytes that do not decode to a valid entry (names the seq when known)."""
+
+
+def canon(value: Any) -> Any:
+    """The value with every map's keys sorted (recursively) and tuples turned into lists."""
+    if isinstance(value, dict):
+        return {k: canon(value[k]) for k in sorted(value)}
+    if isinstance(value, (list, tuple)):
+        return [canon(v) for v in value]
+    return value
+
+
+def pack(value: Any) -> bytes:
+    """Canonical msgpack bytes of a plain value."""
+    return msgpack.packb(canon(value), use_bin_type=True, use_single_float=False)
+
+
+def unpack(data: bytes) -> Any:
+    return msgpack.unpackb(data, raw=False, strict_map_key=False)
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def object_digest(obj: dict | None) -> str:
+    """Digest of an object's canonical bytes, or `deleted` when the write removed it."""
+    return "deleted" if obj is None else digest(pack(obj))[:32]
+
+
+# --- entries <-> primitives -------------------------------------------------------------------
+
+_conv = cattrs.Converter(detailed_validation=False)
+_conv.register_unstructure_hook(
+    Request,
+    make_dict_unstructure_fn(Request, _conv, _cattrs_omit_if_default=True, groups=override(omit_if_default=True)),
+)
+_conv.register_structure_hook(Request, make_dict_structure_fn(Request, _conv))
+for _cls in (Admitted, Denied, Conflicted):
+    _conv.register_unstructure_hook(_cls, make_dict_unstructure_fn(_cls, _conv, _cattrs_omit_if_default=True))
+    _conv.register_structure_hook(_cls, make_dict_structure_fn(_cls, _conv))
+
+_OUTCOMES: dict[str, type] = {"Admitted": Admitted, "Denied": Denied, "Conflicted": Conflicted}
+
+
+def _unstructure_outcome(o: Outcome) -> dict:
+    d = _conv.unstructure(o)
+    d["kind"] = type(o).__name__
+    return d
+
+
+def _structure_outcome(d: dict) -> Outcome:
+    d = dict(d)
+    cls = _OUTCOMES.get(d.pop("kind", ""))
+    if cls is None:
+        raise CodecError(f"unknown outcome kind {d!r}")
+    return _conv.structure(d, cls)
+
+
+def entry_to_primitive(e: LogEntry) -> dict:
+    return {
+        "type": ENTRY_TYPE,
+        "v": SCHEMA_VERSION,
+        "seq": e.seq,
+        "at": e.at,
+        "req": _conv.unstructure(e.request),
+        "out": _unstructure_outcome(e.outcome),
+        "prev": e.prev_digest,
+    }
+
+
+# Upcasters: schema version -> function turning that version's primitive into the next one's.
+UPCASTERS: dict[int, Callable[[dict], dict]] = {}
+
+
+def entry_from_primitive(d: dict) -> LogEntry:
+    if not isinstance(d, dict) or d.get("type") != ENTRY_TYPE:
+        raise CodecError("not a kubetape entry")
+    v = d.get("v")
+    while v != SCHEMA_VERSION:
+        up = UPCASTERS.get(v)  # type: ignore[arg-type]
+        if up is None:
+            raise CodecError(f"entry schema version {v!r} is not supported (this build reads {SCHEMA_VERSION})")
+        d = up(d)
+        v = d.get("v")
+    try:
+        req = d["req"]
+        if "groups" in req:
+            req = {**req, "groups": tuple(req["groups"])}
+        return LogEntry(
+            seq=d["seq"],
+            at=d["at"],
+            request=_conv.structure(req, Request),
+            outcome=_structure_outcome(d["out"]),
+            prev_digest=d["prev"],
+        )
+    except CodecError:
+        raise
+    except Exception as exc:  # a missing or mistyped field
+        raise CodecError(f"malformed entry: {exc!r}") from None
+
+
+def encode_entry(e: LogEntry) -> bytes:
+    return pack(entry_to_primitive(e))
+
+
+def decode_entry(data: bytes) -> LogEntry:
+    try:
+        prim = unpack(data)
+    except Exception as exc:
+        raise CodecError(f"undecodable bytes: {exc}") from None
+    return entry_from_primitive(prim)
+
+
+def entry_digest(data: bytes) -> str:
+    """The digest the next entry's `prev` must carry."""
+    return digest(data)
+
+
+# --- JSON Lines (export / import / golden logs) ------------------------------------------------
+
+
+def to_json_line(e: LogEntry) -> str:
+    return json.dumps(canon(entry_to_primitive(e)), separators=(",", ":"), ensure_ascii=False, sort_keys=True)
+
+
+def from_json_line(line: str) -> LogEntry:
+    try:
+        prim = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise CodecError(f"not JSON: {exc.msg} at column {exc.colno}") from None
+    return entry_from_primitive(prim)

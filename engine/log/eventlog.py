@@ -1,0 +1,169 @@
+"""The event log over a store: entries, hash chain, indexes and materialized state in one txn.
+
+Tables (see kv.TABLES):
+- `log`       seq (u64 BE) -> canonical entry bytes; gap-free from 1.
+- `meta`      `head` -> {seq, digest, at}; the chain's tip, checked on open.
+- `objects`   object key -> canonical object bytes: current state, so a `get` costs one read.
+- `versions`  object key + seq -> `S`+object (snapshot), `D` (deleted) or `` (replay this entry):
+              every change of an object, with a snapshot at least every SNAPSHOT_EVERY changes,
+              so an object's state at any seq costs a seek and a handful of reduces.
+- `idx_time`  time (u64 BE) -> first seq at that time (one row per distinct time).
+- `idx_obj`   object key + seq -> ``: every entry naming an object (reads and denials too).
+- `idx_user`  user + seq -> ``.
+- `owners`    owner uid + object key -> ``: dependents, for the garbage collector.
+- `timers`    due time + actor + key -> ``: work actors asked to be woken for.
+
+Everything but `log` is derived: `verify` and `rebuild` recompute it from the log alone.
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import Iterator
+
+from engine.codec import decode_entry, encode_entry, entry_digest, pack, unpack
+from engine.log.kv import StoreError, Txn, prefix_end
+from engine.records import GENESIS_DIGEST, LogEntry
+from reducers.keys import collection_prefix, object_key, split_key  # noqa: F401  (re-exported)
+
+SNAPSHOT_EVERY = 16
+SEP = b"\x00"
+_U64 = struct.Struct(">Q")
+
+
+def u64(n: int) -> bytes:
+    return _U64.pack(n)
+
+
+def from_u64(b: bytes) -> int:
+    return _U64.unpack(b)[0]
+
+
+class Head:
+    __slots__ = ("seq", "digest", "at")
+
+    def __init__(self, seq: int, digest: str, at: int):
+        self.seq, self.digest, self.at = seq, digest, at
+
+
+def read_head(txn: Txn) -> Head:
+    raw = txn.get("meta", b"head")
+    if raw is None:
+        return Head(0, GENESIS_DIGEST, 0)
+    d = unpack(raw)
+    return Head(d["seq"], d["digest"], d["at"])
+
+
+def write_head(txn: Txn, head: Head) -> None:
+    txn.put("meta", b"head", pack({"seq": head.seq, "digest": head.digest, "at": head.at}))
+
+
+def append(txn: Txn, entry: LogEntry, key: bytes | None, prev_obj: dict | None, new_obj: dict | None, head: Head) -> Head:
+    """Write one entry with its indexes and materialized changes; return the new head.
+
+    `key` names the object the entry is about (None for clock records and the like); `new_obj`
+    is the object after the entry when `entry.changed`, None when the entry deleted it.
+    """
+    if entry.seq != head.seq + 1:
+        raise StoreError(f"append out of order: head is {head.seq}, entry is {entry.seq}")
+    if entry.prev_digest != head.digest:
+        raise StoreError(f"append breaks the chain at seq {entry.seq}")
+    data = encode_entry(entry)
+    seq_b = u64(entry.seq)
+    txn.put("log", seq_b, data, append=True)
+    if entry.at != head.at or head.seq == 0:
+        txn.put("idx_time", u64(entry.at), seq_b)
+    txn.put("idx_user", entry.request.user.encode() + SEP + seq_b, b"")
+    if key is not None:
+        txn.put("idx_obj", key + SEP + seq_b, b"")
+        if entry.changed:
+            materialize(txn, entry.seq, key, prev_obj, new_obj)
+    new_head = Head(entry.seq, entry_digest(data), entry.at)
+    write_head(txn, new_head)
+    return new_head
+
+
+def materialize(txn: Txn, seq: int, key: bytes, prev_obj: dict | None, new_obj: dict | None) -> None:
+    """Apply one object change to current state, version history and the owner index."""
+    if new_obj is None:
+        txn.delete("objects", key)
+        txn.put("versions", key + SEP + u64(seq), b"D")
+    else:
+        packed = pack(new_obj)
+        txn.put("objects", key, packed)
+        txn.put("versions", key + SEP + u64(seq), b"S" + packed if _needs_snapshot(txn, key) else b"")
+    old_owners = _owner_uids(prev_obj)
+    new_owners = _owner_uids(new_obj)
+    for uid in old_owners - new_owners:
+        txn.delete("owners", uid.encode() + SEP + key)
+    for uid in new_owners - old_owners:
+        txn.put("owners", uid.encode() + SEP + key, b"")
+
+
+def _needs_snapshot(txn: Txn, key: bytes) -> bool:
+    prefix = key + SEP
+    n = 0
+    for _k, v in txn.scan("versions", prefix, prefix_end(prefix), reverse=True):
+        if v[:1] in (b"S", b"D"):
+            return False
+        n += 1
+        if n >= SNAPSHOT_EVERY - 1:
+            return True
+    return True
+
+
+def _owner_uids(obj: dict | None) -> set[str]:
+    if not obj:
+        return set()
+    refs = obj.get("metadata", {}).get("ownerReferences") or ()
+    return {r["uid"] for r in refs if isinstance(r, dict) and r.get("uid")}
+
+
+def read_entry(txn: Txn, seq: int) -> LogEntry | None:
+    raw = txn.get("log", u64(seq))
+    return None if raw is None else decode_entry(raw)
+
+
+def scan_entries(txn: Txn, start: int = 1, stop: int | None = None) -> Iterator[LogEntry]:
+    for _k, v in txn.scan("log", u64(start), None if stop is None else u64(stop + 1)):
+        yield decode_entry(bytes(v))
+
+
+def scan_raw(txn: Txn, start: int = 1, stop: int | None = None) -> Iterator[tuple[int, bytes]]:
+    for k, v in txn.scan("log", u64(start), None if stop is None else u64(stop + 1)):
+        yield from_u64(k), bytes(v)
+
+
+def get_object(txn: Txn, key: bytes) -> dict | None:
+    raw = txn.get("objects", key)
+    return None if raw is None else unpack(raw)
+
+
+def scan_objects(txn: Txn, prefix: bytes) -> Iterator[tuple[bytes, dict]]:
+    for k, v in txn.scan("objects", prefix, prefix_end(prefix)):
+        yield bytes(k), unpack(v)
+
+
+def dependents(txn: Txn, owner_uid: str) -> list[bytes]:
+    prefix = owner_uid.encode() + SEP
+    return [bytes(k[len(prefix):]) for k, _ in txn.scan("owners", prefix, prefix_end(prefix))]
+
+
+def seq_at_time(txn: Txn, at: int) -> int:
+    """The last seq whose time is <= `at` (0 when the log starts later)."""
+    for k, _v in txn.scan("idx_time", b"", u64(at + 1), reverse=True):
+        nxt = next(iter(txn.scan("idx_time", u64(from_u64(k) + 1))), None)
+        if nxt is None:
+            return read_head(txn).seq
+        return from_u64(nxt[1]) - 1
+    return 0
+
+
+def seqs_for_object(txn: Txn, key: bytes) -> list[int]:
+    prefix = key + SEP
+    return [from_u64(k[len(prefix):]) for k, _ in txn.scan("idx_obj", prefix, prefix_end(prefix))]
+
+
+def seqs_for_user(txn: Txn, user: str) -> list[int]:
+    prefix = user.encode() + SEP
+    return [from_u64(k[len(prefix):]) for k, _ in txn.scan("idx_user", prefix, prefix_end(prefix))]

@@ -1,0 +1,173 @@
+"""LMDB store: the embedded default. One environment, one named database per table.
+
+Durability: every write transaction is synced before the call returns (`sync`+`metasync`), so an
+acknowledged request survives a crash; a killed process loses at most the transaction in flight,
+because LMDB never overwrites live pages (copy-on-write B-tree with two meta pages).
+
+Before opening, the file's meta pages are read by hand and checked against the file's size:
+LMDB maps the file into memory, and a truncated file would otherwise crash the process with
+SIGBUS on the first read past its end instead of giving an error.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import struct
+import tempfile
+from contextlib import contextmanager
+from typing import Iterator
+
+import lmdb
+
+from engine.log.kv import TABLES, StoreError
+
+MAP_SIZE = 1 << 36  # 64 GiB of address space; the file only grows as data is written
+_MAGIC = 0xBEEFC0DE
+
+
+def check_file(path: str) -> None:
+    """Raise StoreError when data.mdb is not an LMDB file or is shorter than its meta page says."""
+    data = os.path.join(path, "data.mdb")
+    if not os.path.exists(data):
+        return
+    size = os.path.getsize(data)
+    with open(data, "rb") as f:
+        head = f.read(2 * 65536)
+    best = None
+    for page_size in (4096, 8192, 16384, 65536):
+        for idx in (0, 1):
+            off = idx * page_size
+            if off + 160 > len(head):
+                continue
+            magic, _version = struct.unpack_from("<II", head, off + 16)
+            if magic != _MAGIC:
+                continue
+            psize = struct.unpack_from("<I", head, off + 40)[0]
+            last_pg, txnid = struct.unpack_from("<QQ", head, off + 136)
+            if psize != page_size:
+                continue
+            if best is None or txnid > best[2]:
+                best = (psize, last_pg, txnid)
+        if best:
+            break
+    if best is None:
+        raise StoreError(f"{data}: not a kubetape log (no valid LMDB meta page); the file is damaged or of another format")
+    psize, last_pg, _ = best
+    need = (last_pg + 1) * psize
+    if size < need:
+        raise StoreError(
+            f"{data}: log file is truncated ({size} bytes, its last commit needs {need}); "
+            "run `ktape verify` to find the first bad seq and `ktape recover --to DIR` to keep the good prefix"
+        )
+
+
+def salvage_copy(path: str) -> str:
+    """A temporary, zero-padded copy of a damaged environment that can be opened without SIGBUS."""
+    tmp = tempfile.mkdtemp(prefix="ktape-salvage-")
+    src = os.path.join(path, "data.mdb")
+    dst = os.path.join(tmp, "data.mdb")
+    shutil.copyfile(src, dst)
+    with open(dst, "r+b") as f:
+        head = f.read(2 * 4096)
+        need = 0
+        for off in (0, 4096):
+            if off + 160 <= len(head) and struct.unpack_from("<I", head, off + 16)[0] == _MAGIC:
+                psize = struct.unpack_from("<I", head, off + 40)[0]
+                last_pg = struct.unpack_from("<Q", head, off + 136)[0]
+                need = max(need, (last_pg + 1) * psize)
+        f.seek(0, os.SEEK_END)
+        if f.tell() < need:
+            f.truncate(need)
+    return tmp
+
+
+class _LmdbTxn:
+    __slots__ = ("_txn", "_dbs")
+
+    def __init__(self, txn: lmdb.Transaction, dbs: dict):
+        self._txn = txn
+        self._dbs = dbs
+
+    def get(self, table: str, key: bytes) -> bytes | None:
+        return self._txn.get(key, db=self._dbs[table])
+
+    def scan(self, table: str, start: bytes = b"", stop: bytes | None = None, reverse: bool = False) -> Iterator[tuple[bytes, bytes]]:
+        cur = self._txn.cursor(db=self._dbs[table])
+        if not reverse:
+            if not cur.set_range(start) if start else not cur.first():
+                return
+            for k, v in cur:
+                if stop is not None and k >= stop:
+                    return
+                yield k, v
+        else:
+            if stop is None:
+                ok = cur.last()
+            else:
+                ok = cur.set_range(stop)
+                ok = cur.prev() if ok else cur.last()
+            if not ok:
+                return
+            while True:
+                k = cur.key()
+                if k < start:
+                    return
+                yield k, cur.value()
+                if not cur.prev():
+                    return
+
+    def put(self, table: str, key: bytes, value: bytes, append: bool = False) -> None:
+        self._txn.put(key, value, db=self._dbs[table], append=append)
+
+    def delete(self, table: str, key: bytes) -> bool:
+        return self._txn.delete(key, db=self._dbs[table])
+
+
+class LmdbStore:
+    """A log folder on disk (`data.mdb` + `lock.mdb`)."""
+
+    def __init__(self, path: str, *, read_only: bool = False, durable: bool = True, check: bool = True):
+        self.path = path
+        self.read_only = read_only
+        if check:
+            check_file(path)
+        if read_only and not os.path.exists(os.path.join(path, "data.mdb")):
+            raise StoreError(f"{path}: no kubetape log here")
+        if not read_only:
+            os.makedirs(path, exist_ok=True)
+        try:
+            self.env = lmdb.open(
+                path,
+                map_size=MAP_SIZE,
+                max_dbs=len(TABLES) + 1,
+                subdir=True,
+                readonly=read_only,
+                lock=not read_only,
+                sync=durable,
+                metasync=durable,
+                readahead=False,
+                meminit=False,
+            )
+            self._dbs = {name: self.env.open_db(name.encode(), create=not read_only) for name in TABLES}
+        except lmdb.Error as exc:
+            raise StoreError(f"{path}: cannot open the log: {exc}") from None
+
+    @contextmanager
+    def begin(self, write: bool = False):
+        if write and self.read_only:
+            raise StoreError("the log is open read-only")
+        txn = self.env.begin(write=write)
+        try:
+            yield _LmdbTxn(txn, self._dbs)
+        except BaseException:
+            txn.abort()
+            raise
+        else:
+            if write:
+                txn.commit()
+            else:
+                txn.abort()
+
+    def close(self) -> None:
+        self.env.close()
