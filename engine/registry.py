@@ -73,6 +73,14 @@ TYPES: tuple[ResourceType, ...] = (
     ResourceType("StorageClass", "storage.k8s.io", "v1", "storageclasses", False, ("sc",)),
     ResourceType("EndpointSlice", "discovery.k8s.io", "v1", "endpointslices", True),
     ResourceType("Lease", "coordination.k8s.io", "v1", "leases", True),
+    # kubetape's own: the recorded cluster settings (start time, nodes, authorization modes, ...).
+    ResourceType("Cluster", "config.kubetape.io", "v1alpha1", "clusters", False),
+)
+
+# Kinds whose metadata.generation tracks spec changes (upstream strategies that set it).
+GENERATION_KINDS = frozenset(
+    {"Deployment", "ReplicaSet", "ReplicationController", "DaemonSet", "StatefulSet", "Job", "CronJob",
+     "HorizontalPodAutoscaler", "Cluster"}
 )
 
 # API versions accepted in manifests besides the preferred one (converted on the way in).

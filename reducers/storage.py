@@ -1,0 +1,223 @@
+"""Shared storage semantics: the object an admitted write leaves behind, from the one before it.
+
+`next_object(prev, entry)` is the whole of Kubernetes' generic registry that matters to state:
+create (defaults, decided uid/name, admission mutations, initial status), update and patch
+(system metadata kept, status kept for kinds with a status subresource, generation bumped only
+when the spec changes), the status, scale, binding and finalize subresources, and delete with
+finalizers and deletionTimestamp. Every entry changes at most one object, so an object's
+history is the fold of the entries that name it, which is what makes `--at` cheap.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgpack
+
+from engine.clock import rfc3339
+from engine.records import LogEntry
+from engine.registry import BY_GROUP_RESOURCE, GENERATION_KINDS, ResourceType
+from reducers.defaults import apply_defaults
+from reducers.patch import apply_patch, json_patch
+
+# Kinds whose create keeps the status the client sent (kubelets register nodes with status).
+_KEEP_STATUS_ON_CREATE = frozenset({"Node", "Event", "Cluster"})
+# Metadata the server owns: kept from the stored object on update and patch.
+_SYSTEM_META = ("name", "namespace", "uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generateName")
+
+
+def clone(value: Any) -> Any:
+    """A deep copy of a JSON-like value (msgpack's C round trip beats copy.deepcopy ~10x)."""
+    return msgpack.unpackb(msgpack.packb(value, use_bin_type=True), raw=False, strict_map_key=False)
+
+
+def rtype_of(entry: LogEntry) -> ResourceType:
+    req = entry.request
+    return BY_GROUP_RESOURCE[(req.group, req.resource)]
+
+
+def has_status_subresource(rt: ResourceType) -> bool:
+    return "status" in rt.subresources
+
+
+def next_object(prev: dict | None, entry: LogEntry) -> dict | None:
+    """The object after `entry` (an admitted write); None when the entry removed it."""
+    req = entry.request
+    rt = rtype_of(entry)
+    verb, sub = req.verb, req.subresource
+    decided = entry.outcome.decided  # type: ignore[union-attr]
+    if verb == "create" and not sub:
+        return _created(rt, entry, decided)
+    if prev is None:
+        raise ValueError(f"entry {entry.seq}: {verb} of a missing object")
+    if verb == "delete":
+        return _deleted(rt, prev, entry, decided)
+    if sub == "binding":
+        return _bound(prev, req.body, entry)
+    if sub == "status":
+        body = _patched(prev, req, rt) if verb == "patch" else req.body
+        new = clone(prev)
+        new["status"] = clone(body.get("status", {})) if isinstance(body, dict) else {}
+        return _stamp(new, entry)
+    if sub == "scale":
+        return _scaled(prev, req, rt, entry)
+    if sub == "finalize":
+        new = clone(prev)
+        new.setdefault("spec", {})["finalizers"] = list((req.body or {}).get("spec", {}).get("finalizers") or [])
+        return _finish(rt, prev, new, entry)
+    if verb == "update":
+        new = clone(req.body)
+    elif verb == "patch":
+        new = _patched(prev, req, rt)
+    else:
+        raise ValueError(f"entry {entry.seq}: verb {verb!r} does not change objects")
+    new = apply_defaults(new)
+    new = _mutated(new, decided)
+    meta = new.setdefault("metadata", {})
+    pmeta = prev.get("metadata", {})
+    for f in _SYSTEM_META:
+        if f in pmeta:
+            meta[f] = pmeta[f]
+        else:
+            meta.pop(f, None)
+    meta.pop("managedFields", None)
+    new["apiVersion"], new["kind"] = prev["apiVersion"], prev["kind"]
+    if has_status_subresource(rt) and rt.kind not in _KEEP_STATUS_ON_CREATE:
+        if "status" in prev:
+            new["status"] = clone(prev["status"])
+        else:
+            new.pop("status", None)
+    return _finish(rt, prev, new, entry)
+
+
+def _patched(prev: dict, req, rt: ResourceType) -> dict:
+    ptype = req.params.get("patchType", "strategic")
+    return apply_patch(prev, req.body, ptype, rt.kind)
+
+
+def _mutated(obj: dict, decided: dict) -> dict:
+    ops = decided.get("mutations")
+    return json_patch(obj, ops) if ops else obj
+
+
+def _created(rt: ResourceType, entry: LogEntry, decided: dict) -> dict:
+    req = entry.request
+    obj = apply_defaults(clone(req.body))
+    obj["apiVersion"], obj["kind"] = rt.api_version, rt.kind
+    meta = obj.setdefault("metadata", {})
+    meta["name"] = decided.get("name") or meta.get("name")
+    if rt.namespaced:
+        meta["namespace"] = req.namespace
+    else:
+        meta.pop("namespace", None)
+    meta["uid"] = decided["uid"]
+    meta["resourceVersion"] = str(entry.seq)
+    meta["creationTimestamp"] = rfc3339(entry.at)
+    for f in ("deletionTimestamp", "deletionGracePeriodSeconds", "managedFields", "selfLink"):
+        meta.pop(f, None)
+    if rt.kind in GENERATION_KINDS:
+        meta["generation"] = 1
+    else:
+        meta.pop("generation", None)
+    if has_status_subresource(rt) and rt.kind not in _KEEP_STATUS_ON_CREATE:
+        obj["status"] = _initial_status(rt.kind)
+    elif rt.kind == "Namespace":
+        obj["status"] = {"phase": "Active"}
+    obj = _mutated(obj, decided)
+    return obj
+
+
+def _initial_status(kind: str) -> dict:
+    if kind == "Pod":
+        return {"phase": "Pending"}
+    if kind == "Namespace":
+        return {"phase": "Active"}
+    if kind in ("PersistentVolumeClaim", "PersistentVolume"):
+        return {"phase": "Pending"}
+    return {}
+
+
+def _deleted(rt: ResourceType, prev: dict, entry: LogEntry, decided: dict) -> dict | None:
+    meta = prev.get("metadata", {})
+    finalizers = list(meta.get("finalizers") or [])
+    for f in decided.get("finalizers", ()):
+        if f not in finalizers:
+            finalizers.append(f)
+    ns_pending = rt.kind == "Namespace" and bool((prev.get("spec") or {}).get("finalizers"))
+    if not finalizers and not ns_pending:
+        return None
+    new = clone(prev)
+    nmeta = new["metadata"]
+    if finalizers:
+        nmeta["finalizers"] = finalizers
+    if "deletionTimestamp" not in nmeta:
+        nmeta["deletionTimestamp"] = rfc3339(entry.at)
+        nmeta["deletionGracePeriodSeconds"] = 0
+        if "generation" in nmeta:
+            nmeta["generation"] += 1
+    if rt.kind == "Namespace":
+        new.setdefault("status", {})["phase"] = "Terminating"
+    nmeta["resourceVersion"] = str(entry.seq)
+    return new
+
+
+def _bound(prev: dict, body: dict, entry: LogEntry) -> dict:
+    new = clone(prev)
+    new.setdefault("spec", {})["nodeName"] = body["target"]["name"]
+    conds = [c for c in new.setdefault("status", {}).get("conditions", []) if c.get("type") != "PodScheduled"]
+    conds.append({"type": "PodScheduled", "status": "True", "lastProbeTime": None, "lastTransitionTime": rfc3339(entry.at)})
+    new["status"]["conditions"] = conds
+    return _stamp(new, entry)
+
+
+def to_scale(obj: dict) -> dict:
+    """The autoscaling/v1 Scale view of a scalable object (what `GET .../scale` returns)."""
+    from engine.model.selectors import selector_from_label_selector, selector_from_set
+
+    meta = obj["metadata"]
+    sel = obj.get("spec", {}).get("selector")
+    if obj["kind"] == "ReplicationController":
+        selector = str(selector_from_set(sel or {}))
+    else:
+        selector = str(selector_from_label_selector(sel)) if sel else ""
+    return {
+        "kind": "Scale",
+        "apiVersion": "autoscaling/v1",
+        "metadata": {k: meta[k] for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp") if k in meta},
+        "spec": {"replicas": obj.get("spec", {}).get("replicas", 0)},
+        "status": {"replicas": obj.get("status", {}).get("replicas", 0), "selector": selector},
+    }
+
+
+def _scaled(prev: dict, req, rt: ResourceType, entry: LogEntry) -> dict:
+    if req.verb == "patch":
+        scale = apply_patch(to_scale(prev), req.body, req.params.get("patchType", "merge"), "Scale")
+    else:
+        scale = req.body
+    new = clone(prev)
+    new.setdefault("spec", {})["replicas"] = scale.get("spec", {}).get("replicas", 0)
+    return _finish(rt, prev, new, entry)
+
+
+def _stamp(new: dict, entry: LogEntry) -> dict:
+    new["metadata"]["resourceVersion"] = str(entry.seq)
+    return new
+
+
+def _spec_of(obj: dict) -> dict:
+    return {k: v for k, v in obj.items() if k not in ("metadata", "status", "apiVersion", "kind")}
+
+
+def _finish(rt: ResourceType, prev: dict, new: dict, entry: LogEntry) -> dict | None:
+    """Generation, resourceVersion, and removal once the last finalizer is gone."""
+    meta = new["metadata"]
+    if rt.kind in GENERATION_KINDS:
+        gen = prev.get("metadata", {}).get("generation", 1)
+        meta["generation"] = gen + 1 if _spec_of(new) != _spec_of(prev) else gen
+    meta["resourceVersion"] = str(entry.seq)
+    if not meta.get("finalizers"):
+        meta.pop("finalizers", None)
+        if meta.get("deletionTimestamp"):
+            if rt.kind != "Namespace" or not (new.get("spec") or {}).get("finalizers"):
+                return None
+    return new
