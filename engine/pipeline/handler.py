@@ -1,0 +1,320 @@
+"""The request path: authenticate -> authorize -> admit -> validate -> decide -> append -> fold.
+
+`handle` runs inside the caller's write transaction, so the decision, the appended entry, its
+indexes and the materialized object commit together (or not at all). Every request is recorded,
+reads and refusals included; a read-only path computes the same answer and records nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import attrs
+
+from engine.codec import object_digest
+from engine.errors import StatusError, already_exists, bad_request, conflict, invalid, not_found
+from engine.log import eventlog
+from engine.log.eventlog import Head
+from engine.log.kv import Txn
+from engine.pipeline import authz as authz_mod
+from engine.pipeline.admission import AdmissionContext, operation_of
+from engine.pipeline.admission.namespace_lifecycle import NamespaceLifecycle
+from engine.records import Admitted, Conflicted, Denied, LogEntry, Request
+from engine.registry import BY_GROUP_RESOURCE, ResourceType
+from engine.view import View
+from projections import timetravel
+from reducers.keys import collection_prefix, object_key
+from reducers.storage import next_object, to_scale
+
+NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # upstream's utilrand alphabet (no vowels, no 0/1/3)
+_CLOCK = ("kubetape.io", "clock")
+
+
+@attrs.frozen
+class Response:
+    entry: LogEntry | None
+    obj: Any = None
+    error: StatusError | None = None
+
+    @property
+    def code(self) -> int:
+        return self.error.code if self.error else (self.entry.code if self.entry else 200)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+class _Refused(Exception):
+    def __init__(self, stage: str, error: StatusError):
+        self.stage, self.error = stage, error
+
+
+class RequestPath:
+    """One pipeline: the authorizer modes come from the recorded cluster settings."""
+
+    def __init__(self, admission: list | None = None):
+        self.admission = admission if admission is not None else [NamespaceLifecycle()]
+
+    # --- entry point ---------------------------------------------------------------------------
+
+    def handle(self, txn: Txn, head: Head, req: Request, *, record: bool = True) -> tuple[Response, Head]:
+        view = View(txn, head.at, head.seq)
+        seq = head.seq + 1
+        key: bytes | None = None
+        prev = new = None
+        result: Any = None
+        try:
+            if (req.group, req.resource) == _CLOCK:
+                outcome, result = self._advance(req, head)
+            else:
+                rt = self._rtype(req)
+                self._authenticate(req)
+                self._authorize(view, req)
+                if req.verb in ("get", "list", "watch"):
+                    key = object_key(req.group, req.resource, req.namespace, req.name) if req.name else object_key(
+                        req.group, req.resource, req.namespace, "")
+                    result = self._read(view, rt, req)
+                    outcome = Admitted(200)
+                else:
+                    key, prev, new, outcome, result = self._write(view, rt, req, head, seq)
+        except _Refused as r:
+            outcome = Denied(r.stage, r.error.code, r.error.reason, r.error.message)
+            entry = LogEntry(seq, head.at, req, outcome, head.digest)
+            if record:
+                head = eventlog.append(txn, entry, key or self._index_key(req), None, None, head)
+            return Response(entry, None, r.error), head
+        at = outcome.decided["to"] if (req.group, req.resource) == _CLOCK else head.at
+        entry = LogEntry(seq, at, req, outcome, head.digest)
+        if isinstance(outcome, Conflicted):
+            if record:
+                head = eventlog.append(txn, entry, key, None, None, head)
+            return Response(entry, None, conflict(req.resource, req.group, req.name)), head
+        if record:
+            head = eventlog.append(txn, entry, key, prev, new, head)
+        return Response(entry, result), head
+
+    @staticmethod
+    def _index_key(req: Request) -> bytes | None:
+        if not req.resource or (req.group, req.resource) == _CLOCK:
+            return None
+        return object_key(req.group, req.resource, req.namespace, req.name)
+
+    # --- stages --------------------------------------------------------------------------------
+
+    @staticmethod
+    def _rtype(req: Request) -> ResourceType:
+        rt = BY_GROUP_RESOURCE.get((req.group, req.resource))
+        if rt is None:
+            raise _Refused("routing", StatusError(404, "NotFound", "the server could not find the requested resource"))
+        if req.subresource and req.subresource not in rt.subresources:
+            raise _Refused("routing", StatusError(404, "NotFound", "the server could not find the requested resource"))
+        if rt.namespaced and not req.namespace and req.verb not in ("list", "watch"):
+            raise _Refused("routing", bad_request("an empty namespace may not be set when a resource name is provided"
+                                                  if req.name else "the namespace of the object must be set"))
+        return rt
+
+    @staticmethod
+    def _authenticate(req: Request) -> None:
+        if not req.user:
+            raise _Refused("authentication", StatusError(401, "Unauthorized", "Unauthorized"))
+
+    def _authorize(self, view: View, req: Request) -> None:
+        modes = ((view.cluster().get("spec") or {}).get("authorization") or {}).get("modes") or ["AlwaysAllow"]
+        chain = [authz_mod.MODES[m]() for m in modes if m in authz_mod.MODES]
+        try:
+            if req.impersonator:
+                # The real sender must hold `impersonate` on the user (and each group) it claims.
+                authz_mod.authorize(chain, authz_mod.Attributes(req.impersonator, (), "impersonate", "", "users", "", "", req.user))
+            authz_mod.authorize(chain, authz_mod.Attributes(
+                req.user, req.groups, req.verb, req.group, req.resource, req.subresource, req.namespace, req.name))
+        except StatusError as e:
+            raise _Refused("authorization", e) from None
+
+    # --- reads ---------------------------------------------------------------------------------
+
+    def _read(self, view: View, rt: ResourceType, req: Request) -> Any:
+        at = req.params.get("at")
+        if at is not None and (not isinstance(at, int) or at < 0 or at > view.seq):
+            raise _Refused("storage", bad_request(f"--at {at}: the log holds seqs 1 to {view.seq}"))
+        if req.name:
+            key = object_key(req.group, req.resource, req.namespace, req.name)
+            obj = view.get_key(key) if at is None else timetravel.object_at(view.txn, key, at)
+            if obj is None:
+                raise _Refused("storage", not_found(rt.plural, rt.group, req.name))
+            if req.subresource == "scale":
+                return to_scale(obj)
+            return obj
+        ns = req.namespace or None
+        prefix = collection_prefix(req.group, req.resource, ns if rt.namespaced else None)
+        pairs = view.items(req.group, req.resource, ns if rt.namespaced else None) if at is None else timetravel.list_at(view.txn, prefix, at)
+        items = [o for _k, o in pairs]
+        try:
+            items = _filter(items, rt, req.params.get("labelSelector"), req.params.get("fieldSelector"))
+        except StatusError as e:
+            raise _Refused("storage", e) from None
+        return {
+            "apiVersion": rt.api_version,
+            "kind": rt.list_kind,
+            "metadata": {"resourceVersion": str(at if at is not None else view.seq)},
+            "items": items,
+        }
+
+    # --- writes --------------------------------------------------------------------------------
+
+    def _write(self, view: View, rt: ResourceType, req: Request, head: Head, seq: int):
+        verb = req.verb
+        op = operation_of(verb)
+        if op is None:
+            raise _Refused("routing", StatusError(405, "MethodNotAllowed", f"the server does not allow this method on the requested resource"))
+        decided: dict = {}
+        if verb == "create" and not req.subresource:
+            prev = None
+            name = self._create_name(view, rt, req, head, seq, decided)
+            key = object_key(req.group, req.resource, req.namespace if rt.namespaced else "", name)
+            decided["uid"] = _uid(head.digest, seq)
+        else:
+            name = req.name
+            key = object_key(req.group, req.resource, req.namespace, name)
+            prev = view.get_key(key)
+            if prev is None:
+                raise _Refused("storage", not_found(rt.plural, rt.group, name))
+        if verb == "delete":
+            prop = req.params.get("propagationPolicy")
+            if prop == "Foreground":
+                decided["finalizers"] = ["foregroundDeletion"]
+            elif prop == "Orphan":
+                decided["finalizers"] = ["orphan"]
+            elif prop not in (None, "Background"):
+                raise _Refused("validation", bad_request(f'unsupported propagationPolicy "{prop}": must be Foreground, Background or Orphan'))
+        # Mutating admission: each plugin's changes become decided JSON-patch operations.
+        mutations: list[dict] = []
+        for plugin in self.admission:
+            ctx = AdmissionContext(req, rt, view, prev, req.body if isinstance(req.body, dict) else None, op)
+            try:
+                mutations += plugin.mutate(ctx)
+            except StatusError as e:
+                raise _Refused("admission", e) from None
+        if mutations:
+            decided["mutations"] = mutations
+        expected = _expected_rv(req)
+        if prev is not None and expected and expected != prev["metadata"].get("resourceVersion"):
+            return key, prev, None, Conflicted(expected, prev["metadata"].get("resourceVersion", "")), None
+        probe = LogEntry(seq, head.at, req, Admitted(200, decided, "pending"), head.digest)
+        try:
+            new = next_object(prev, probe)
+        except StatusError as e:
+            raise _Refused("validation", e) from None
+        except (KeyError, TypeError, AttributeError, ValueError) as e:
+            raise _Refused("validation", bad_request(f"the object could not be processed: {e}")) from None
+        if verb != "delete" and new is not None:
+            self._validate(rt, new, prev)
+        for plugin in self.admission:
+            try:
+                plugin.validate(AdmissionContext(req, rt, view, prev, new, op))
+            except StatusError as e:
+                raise _Refused("admission", e) from None
+        code = 201 if verb == "create" and not req.subresource else 200
+        outcome = Admitted(code, decided, object_digest(new))
+        if verb == "delete":
+            result = new if new is not None else prev
+        elif req.subresource == "scale" and new is not None:
+            result = to_scale(new)
+        else:
+            result = new
+        return key, prev, new, outcome, result
+
+    def _create_name(self, view: View, rt: ResourceType, req: Request, head: Head, seq: int, decided: dict) -> str:
+        body = req.body
+        if not isinstance(body, dict):
+            raise _Refused("validation", bad_request("the body of the request was in an unknown format"))
+        if body.get("kind") not in (None, rt.kind):
+            raise _Refused("validation", bad_request(
+                f"the API version in the data ({body.get('apiVersion')}) does not match the expected API version ({rt.api_version})"
+                if body.get("apiVersion") != rt.api_version else f"the kind in the data ({body.get('kind')}) does not match the resource ({rt.plural})"))
+        meta = body.get("metadata") or {}
+        if rt.namespaced and meta.get("namespace") and meta["namespace"] != req.namespace:
+            raise _Refused("validation", bad_request(
+                "the namespace of the provided object does not match the namespace sent on the request"))
+        if meta.get("resourceVersion"):
+            raise _Refused("validation", invalid(rt.kind, rt.group, meta.get("name", ""), [
+                _field("Invalid", "metadata.resourceVersion", meta["resourceVersion"], "must be empty")]))
+        name = meta.get("name") or ""
+        if not name and meta.get("generateName"):
+            base = meta["generateName"][:58]
+            salt = 0
+            while True:
+                name = base + _suffix(head.digest, seq, base, salt)
+                if view.get(req.group, req.resource, req.namespace if rt.namespaced else "", name) is None:
+                    break
+                salt += 1
+            decided["name"] = name
+        if not name:
+            raise _Refused("validation", invalid(rt.kind, rt.group, "", [
+                _field("Required", "metadata.name", None, "name or generateName is required")]))
+        if view.get(req.group, req.resource, req.namespace if rt.namespaced else "", name) is not None:
+            raise _Refused("storage", already_exists(rt.plural, rt.group, name))
+        return name
+
+    @staticmethod
+    def _validate(rt: ResourceType, new: dict, prev: dict | None) -> None:
+        from engine.pipeline.validation.kinds import validate
+
+        errors = validate(new, prev)
+        if errors:
+            raise _Refused("validation", invalid(rt.kind, rt.group, new.get("metadata", {}).get("name", ""), errors))
+
+    # --- the clock -------------------------------------------------------------------------------
+
+    @staticmethod
+    def _advance(req: Request, head: Head):
+        to = (req.body or {}).get("to")
+        if not isinstance(to, int) or to < head.at:
+            raise _Refused("validation", bad_request(f"the clock only moves forward (now {head.at}, asked {to})"))
+        return Admitted(200, {"to": to}), None
+
+
+def _expected_rv(req: Request) -> str:
+    """The resourceVersion precondition a write carries (update body, or a patch naming one)."""
+    body = req.body
+    if req.verb == "delete":
+        return (req.params.get("preconditions") or {}).get("resourceVersion", "")
+    if isinstance(body, dict) and req.verb in ("update", "patch"):
+        return str((body.get("metadata") or {}).get("resourceVersion") or "")
+    return ""
+
+
+def _uid(prev_digest: str, seq: int) -> str:
+    """A UUID-shaped uid derived from the chain position, so replays and reruns agree."""
+    h = bytearray(hashlib.sha256(f"uid:{prev_digest}:{seq}".encode()).digest()[:16])
+    h[6] = (h[6] & 0x0F) | 0x40
+    h[8] = (h[8] & 0x3F) | 0x80
+    x = h.hex()
+    return f"{x[:8]}-{x[8:12]}-{x[12:16]}-{x[16:20]}-{x[20:]}"
+
+
+def _suffix(prev_digest: str, seq: int, base: str, salt: int) -> str:
+    """Five characters of upstream's name alphabet, derived from the log position."""
+    h = hashlib.sha256(f"name:{prev_digest}:{seq}:{base}:{salt}".encode()).digest()
+    return "".join(NAME_ALPHABET[b % len(NAME_ALPHABET)] for b in h[:5])
+
+
+def _field(type_: str, field: str, value, detail: str):
+    from engine.errors import FieldError
+
+    return FieldError(type_, field, value, detail)
+
+
+def _filter(items: list[dict], rt: ResourceType, label_selector: str | None, field_selector: str | None) -> list[dict]:
+    if label_selector:
+        from engine.model.selectors import parse_label_selector
+
+        sel = parse_label_selector(label_selector)
+        items = [o for o in items if sel.matches((o.get("metadata") or {}).get("labels") or {})]
+    if field_selector:
+        from engine.model.selectors import parse_field_selector
+
+        fsel = parse_field_selector(field_selector, rt.kind)
+        items = [o for o in items if fsel.matches(o)]
+    return items
