@@ -1,0 +1,1 @@
+"""Controllers: pure decide functions, one concern per module (upstream kube-controller-manager)."""
