@@ -32,3 +32,14 @@ def entry_key(entry) -> bytes | None:
     if not name:
         return None
     return object_key(req.group, req.resource, req.namespace, name)
+
+
+def index_key(entry) -> bytes | None:
+    """The idx_obj key of an entry: its object, or its collection (empty name) for lists."""
+    req = entry.request
+    if not req.resource or req.group == "kubetape.io":
+        return None
+    key = entry_key(entry)
+    if key is not None:
+        return key
+    return object_key(req.group, req.resource, req.namespace, req.name)

@@ -24,7 +24,7 @@ from engine.records import Admitted, Conflicted, Denied, LogEntry, Request
 from engine.registry import BY_GROUP_RESOURCE, ResourceType
 from engine.view import View
 from projections import timetravel
-from reducers.keys import collection_prefix, object_key
+from reducers.keys import collection_prefix, index_key, object_key
 from reducers.storage import next_object, to_scale
 
 NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # upstream's utilrand alphabet (no vowels, no 0/1/3)
@@ -73,8 +73,6 @@ class RequestPath:
                 self._authenticate(req)
                 self._authorize(view, req)
                 if req.verb in ("get", "list", "watch"):
-                    key = object_key(req.group, req.resource, req.namespace, req.name) if req.name else object_key(
-                        req.group, req.resource, req.namespace, "")
                     result = self._read(view, rt, req)
                     outcome = Admitted(200)
                 else:
@@ -83,23 +81,17 @@ class RequestPath:
             outcome = Denied(r.stage, r.error.code, r.error.reason, r.error.message)
             entry = LogEntry(seq, head.at, req, outcome, head.digest)
             if record:
-                head = eventlog.append(txn, entry, key or self._index_key(req), None, None, head)
+                head = eventlog.append(txn, entry, index_key(entry), None, None, head)
             return Response(entry, None, r.error), head
         at = outcome.decided["to"] if (req.group, req.resource) == _CLOCK else head.at
         entry = LogEntry(seq, at, req, outcome, head.digest)
         if isinstance(outcome, Conflicted):
             if record:
-                head = eventlog.append(txn, entry, key, None, None, head)
+                head = eventlog.append(txn, entry, index_key(entry), None, None, head)
             return Response(entry, None, conflict(req.resource, req.group, req.name)), head
         if record:
-            head = eventlog.append(txn, entry, key, prev, new, head)
+            head = eventlog.append(txn, entry, index_key(entry), prev, new, head)
         return Response(entry, result), head
-
-    @staticmethod
-    def _index_key(req: Request) -> bytes | None:
-        if not req.resource or (req.group, req.resource) == _CLOCK:
-            return None
-        return object_key(req.group, req.resource, req.namespace, req.name)
 
     # --- stages --------------------------------------------------------------------------------
 
@@ -108,7 +100,7 @@ class RequestPath:
         rt = BY_GROUP_RESOURCE.get((req.group, req.resource))
         if rt is None:
             raise _Refused("routing", StatusError(404, "NotFound", "the server could not find the requested resource"))
-        if req.subresource and req.subresource not in rt.subresources:
+        if (req.subresource and req.subresource not in rt.subresources) or (req.namespace and not rt.namespaced):
             raise _Refused("routing", StatusError(404, "NotFound", "the server could not find the requested resource"))
         if rt.namespaced and not req.namespace and req.verb not in ("list", "watch"):
             raise _Refused("routing", bad_request("an empty namespace may not be set when a resource name is provided"
@@ -216,6 +208,9 @@ class RequestPath:
             except StatusError as e:
                 raise _Refused("admission", e) from None
         code = 201 if verb == "create" and not req.subresource else 200
+        if verb in ("update", "patch") and new is not None and _unchanged(prev, new):
+            # A write that changes nothing is recorded but leaves the object (and its resourceVersion) alone.
+            return key, prev, prev, Admitted(200, decided, ""), (to_scale(prev) if req.subresource == "scale" else prev)
         outcome = Admitted(code, decided, object_digest(new))
         if verb == "delete":
             result = new if new is not None else prev
@@ -273,6 +268,14 @@ class RequestPath:
         if not isinstance(to, int) or to < head.at:
             raise _Refused("validation", bad_request(f"the clock only moves forward (now {head.at}, asked {to})"))
         return Admitted(200, {"to": to}), None
+
+
+def _unchanged(prev: dict, new: dict) -> bool:
+    if new.get("metadata", {}).get("resourceVersion") == prev.get("metadata", {}).get("resourceVersion"):
+        return new == prev
+    meta = dict(new.get("metadata", {}))
+    meta["resourceVersion"] = prev.get("metadata", {}).get("resourceVersion")
+    return {**new, "metadata": meta} == prev
 
 
 def _expected_rv(req: Request) -> str:
