@@ -1,0 +1,1 @@
+"""Sub-commands of `ktape`, one module per family."""

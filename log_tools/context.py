@@ -1,0 +1,112 @@
+"""What every command shares: the data folder, the opened cluster, who is asking, and `--at`.
+
+A data folder without a log is booted on first use (wall clock read once and recorded), as
+kubeadm would bring up a cluster; `ktape init` does the same with explicit options.
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+import time
+
+from engine.api import Cluster, data_dir
+from engine.clock import parse_time
+from engine.client import ADMIN, Client
+from engine.errors import StatusError
+from engine.log import eventlog
+from log_tools.manifests import client_error
+
+
+class Ctx:
+    def __init__(self, args, argv: list[str]):
+        self.args = args
+        self.argv = argv
+        self.data = data_dir(getattr(args, "data", None))
+        self.read_only = bool(getattr(args, "read_only", False))
+        self._cluster: Cluster | None = None
+        self.out = sys.stdout
+        self.err = sys.stderr
+
+    # --- the cluster ---------------------------------------------------------------------------
+
+    def cluster(self, *, must_exist: bool = False, boot: bool = True) -> Cluster:
+        if self._cluster is None:
+            import os
+
+            exists = os.path.exists(os.path.join(self.data, "data.mdb"))
+            if must_exist and not exists:
+                raise client_error(f"no kubetape log in {self.data} (run `ktape init` or pass --data DIR)")
+            if self.read_only and not exists:
+                raise client_error(f"no kubetape log in {self.data} to open read-only")
+            self._cluster = Cluster.open(self.data, read_only=self.read_only)
+            if not self._cluster.initialized:
+                if self.read_only or not boot:
+                    raise client_error(f"no kubetape log in {self.data}")
+                from engine.bootstrap import InitOptions, init
+
+                init(self._cluster, InitOptions(start_time=int(time.time()) * 1_000_000))
+            else:
+                self._cluster.catch_up()
+        return self._cluster
+
+    def close(self) -> None:
+        if self._cluster is not None:
+            self._cluster.close()
+            self._cluster = None
+
+    # --- who is asking ---------------------------------------------------------------------------
+
+    def client(self, command: str | None = None) -> Client:
+        return Client(self.cluster(), ADMIN, as_user=getattr(self.args, "as_user", None),
+                      as_groups=tuple(getattr(self.args, "as_group", None) or ()),
+                      command=command if command is not None else self.command_line())
+
+    def command_line(self) -> str:
+        return "ktape " + " ".join(shlex.quote(a) for a in self.argv)
+
+    @property
+    def namespace(self) -> str:
+        return getattr(self.args, "namespace", None) or "default"
+
+    @property
+    def all_namespaces(self) -> bool:
+        return bool(getattr(self.args, "all_namespaces", False))
+
+    # --- time travel ---------------------------------------------------------------------------
+
+    def at_seq(self) -> int | None:
+        value = getattr(self.args, "at", None)
+        return None if value is None else self.resolve_moment(value)
+
+    def resolve_moment(self, value: str) -> int:
+        """`--at SEQ` or `--at TIME` (RFC 3339) to a seq of this log."""
+        cluster = self.cluster(boot=False)
+        head = cluster.head()
+        if value.isdigit():
+            seq = int(value)
+            if not 1 <= seq <= head.seq:
+                raise client_error(f"--at {value}: the log holds seqs 1 to {head.seq}")
+            return seq
+        try:
+            at = parse_time(value)
+        except ValueError as exc:
+            raise client_error(f"--at: {exc}") from None
+        with cluster.store.begin() as txn:
+            seq = eventlog.seq_at_time(txn, at)
+        if seq == 0:
+            raise client_error(f"--at {value}: the log starts later")
+        return seq
+
+    def now_unix(self, seq: int | None = None) -> float:
+        """Virtual time (seconds) at the head, or at `seq` for time-travel reads (for AGE columns)."""
+        cluster = self.cluster(boot=False)
+        if seq is None:
+            return cluster.head().at / 1_000_000
+        with cluster.store.begin() as txn:
+            e = eventlog.read_entry(txn, seq)
+        return (e.at if e else cluster.head().at) / 1_000_000
+
+
+def fail(err: StatusError) -> None:
+    raise err
