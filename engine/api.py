@@ -15,6 +15,7 @@ import structlog
 
 from engine.codec import pack, unpack
 from engine.log import eventlog
+from engine.logsetup import ensure_configured
 from engine.log.kv import Store, StoreError
 from engine.log.lmdb_store import LmdbStore
 from engine.log.memory_store import MemoryStore
@@ -37,6 +38,7 @@ class Cluster:
     """One cluster: a store holding its log, the request path and the actors."""
 
     def __init__(self, store: Store, *, read_only: bool = False, actors: Iterable | None = None):
+        ensure_configured()
         self.store = store
         self.read_only = read_only
         self.path = RequestPath()

@@ -92,7 +92,7 @@ def _configure_logging(debug: bool) -> None:
     renderer = structlog.dev.ConsoleRenderer() if sys.stderr.isatty() else structlog.processors.JSONRenderer()
     structlog.configure(
         processors=[structlog.processors.add_log_level, renderer],
-        wrapper_class=structlog.make_filtering_bound_logger(logging.DEBUG if debug or os.environ.get("KTAPE_LOG") else logging.WARNING),
+        wrapper_class=structlog.make_filtering_bound_logger(logging.DEBUG if debug or os.environ.get("KTAPE_LOG") == "debug" else logging.WARNING),
         logger_factory=structlog.PrintLoggerFactory(sys.stderr),
     )
 

@@ -63,7 +63,7 @@ class GarbageCollector:
         finalizers = meta.get("finalizers") or []
         if ORPHAN in finalizers:
             if deps:
-                return Decision(tuple(self._orphan(k, d, uid) for k, d in deps))
+                return Decision(tuple(self._orphan(k, d, uid) for k, d in deps), again=True)
             return Decision((self._drop_finalizer(okey, owner, ORPHAN),))
         if FOREGROUND in finalizers:
             pending = [(k, d) for k, d in deps if not d["metadata"].get("deletionTimestamp")]

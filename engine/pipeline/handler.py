@@ -212,9 +212,11 @@ class RequestPath:
             # A write that changes nothing is recorded but leaves the object (and its resourceVersion) alone.
             return key, prev, prev, Admitted(200, decided, ""), (to_scale(prev) if req.subresource == "scale" else prev)
         outcome = Admitted(code, decided, object_digest(new))
-        if verb == "delete":
-            result = new if new is not None else prev
-        elif req.subresource == "scale" and new is not None:
+        if new is None:
+            result = prev  # the object's last state: what a removal (delete, last finalizer gone) took away
+        elif verb == "delete":
+            result = new
+        elif req.subresource == "scale":
             result = to_scale(new)
         else:
             result = new

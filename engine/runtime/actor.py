@@ -20,6 +20,7 @@ from engine.view import View
 class Decision:
     requests: tuple[Request, ...] = ()
     requeue_at: int | None = None  # virtual time (us) at which to decide this key again
+    again: bool = False  # decide this key again once these requests have been handled
 
 
 NOTHING = Decision()

@@ -64,6 +64,8 @@ class Runtime:
                 if resp.error is not None and resp.error.code != 404:
                     log.debug("actor request refused", actor=name, code=resp.error.code, message=resp.error.message)
                 self._enqueue(queue, resp)
+            if decision.again:
+                queue[(name, key)] = None
             if decision.requeue_at is not None:
                 txn.put("timers", u64(decision.requeue_at) + name.encode() + b"\x01" + key, b"")
         return head, out

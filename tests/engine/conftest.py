@@ -1,0 +1,40 @@
+import pytest
+
+from engine.api import Cluster
+from engine.bootstrap import InitOptions, init
+from engine.clock import parse_time
+from engine.client import Client
+
+START = parse_time("2026-01-01T00:00:00Z")
+
+
+def booted(cluster: Cluster, **kw) -> Cluster:
+    init(cluster, InitOptions(start_time=START, **kw))
+    return cluster
+
+
+@pytest.fixture(params=["memory", "lmdb"])
+def cluster(request, tmp_path):
+    c = Cluster.memory() if request.param == "memory" else Cluster.open(str(tmp_path / "data"))
+    yield booted(c)
+    c.close()
+
+
+@pytest.fixture
+def client(cluster):
+    return Client(cluster)
+
+
+def deployment(name="nginx-deploy", replicas=1, labels=None, image="wangyanglinux/myapp:v1"):
+    labels = labels or {"app": name}
+    return {
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": name, "labels": dict(labels)},
+        "spec": {"replicas": replicas, "selector": {"matchLabels": dict(labels)},
+                 "template": {"metadata": {"labels": dict(labels)},
+                              "spec": {"containers": [{"name": "nginx", "image": image, "ports": [{"containerPort": 80}]}]}}},
+    }
+
+
+def configmap(name, data=None, **meta):
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, **meta}, "data": data or {}}
