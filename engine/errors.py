@@ -120,7 +120,7 @@ class StatusError(Exception):
             return head + "\n" + "\n".join(
                 "* " + (f"{c['field']}: {c['message']}" if c.get("field") else c["message"]) for c in causes
             )
-        if self.reason in ("BadRequest",) and self.details.get("client"):
+        if self.details.get("client"):
             return f"error: {self.message}"
         return f"Error from server ({self.reason}): {self.message}"
 

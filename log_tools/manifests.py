@@ -62,6 +62,19 @@ def parse_documents(text: str, source: str) -> list[dict]:
     return json.loads(json.dumps(out, default=str))
 
 
+def _check_kind(obj: dict, source: str) -> None:
+    from engine.registry import for_kind
+
+    try:
+        for_kind(obj["apiVersion"], obj["kind"])
+    except StatusError:
+        meta = obj.get("metadata") or {}
+        raise client_error(
+            f'resource mapping not found for name: "{meta.get("name", "")}" namespace: "{meta.get("namespace", "")}" '
+            f'from "{source}": no matches for kind "{obj["kind"]}" in version "{obj["apiVersion"]}"\n'
+            "ensure CRDs are installed first") from None
+
+
 def load(paths: list[str]) -> list[tuple[str, dict]]:
     """(source, object) for every document under the given -f paths, checked for kind/apiVersion."""
     result = []
@@ -75,6 +88,7 @@ def load(paths: list[str]) -> list[tuple[str, dict]]:
                         raise client_error(
                             f'error validating "{source}": error validating data: {field} not set; if you choose to '
                             "ignore these errors, turn validation off with --validate=false")
+                _check_kind(obj, source)
                 result.append((source, obj))
     if not result:
         raise client_error("no objects passed to apply" if paths else "must specify one of -f and -k")

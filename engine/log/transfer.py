@@ -39,35 +39,19 @@ def import_lines(store: Store, lines: Iterable[str], progress: Callable[[int], N
     it = iter(enumerate(lines, 1))
     imported = 0
     done = False
-    while not done:
+    failure: ImportError_ | None = None
+    while not done and failure is None:
         with store.begin(write=True) as txn:
             head = eventlog.read_head(txn)
             n = 0
             for line_no, line in it:
                 if not line.strip():
                     continue
-                expected = head.seq + 1
                 try:
-                    e = from_json_line(line)
-                except CodecError as exc:
-                    raise ImportError_(expected, line_no, str(exc)) from None
-                if e.seq != expected:
-                    raise ImportError_(expected, line_no, f"expected seq {expected}, found {e.seq}")
-                if e.prev_digest != head.digest:
-                    raise ImportError_(e.seq, line_no, "hash chain broken: prev_digest does not match the entry before")
-                if e.at < head.at:
-                    raise ImportError_(e.seq, line_no, "time goes backwards")
-                key = entry_key(e) if e.changed else None
-                prev = eventlog.get_object(txn, key) if key is not None else None
-                new = None
-                if key is not None:
-                    try:
-                        new = next_object(prev, e)
-                    except Exception as exc:
-                        raise ImportError_(e.seq, line_no, f"reducers cannot apply the entry: {exc}") from None
-                    if object_digest(new) != e.outcome.digest:  # type: ignore[union-attr]
-                        raise ImportError_(e.seq, line_no, "object digest does not match what the entry derives")
-                head = eventlog.append(txn, e, index_key_of(e), prev, new, head)
+                    head = _import_one(txn, head, line, line_no, index_key_of)
+                except ImportError_ as exc:
+                    failure = exc  # commit the good entries of this batch, then report
+                    break
                 imported += 1
                 n += 1
                 if n >= IMPORT_BATCH:
@@ -77,7 +61,34 @@ def import_lines(store: Store, lines: Iterable[str], progress: Callable[[int], N
             txn.put("meta", b"settled", pack(head.seq))  # imported history needs no re-settling
         if progress is not None:
             progress(imported)
+    if failure is not None:
+        raise failure
     return imported
+
+
+def _import_one(txn: Txn, head, line: str, line_no: int, index_key_of):
+    expected = head.seq + 1
+    try:
+        e = from_json_line(line)
+    except CodecError as exc:
+        raise ImportError_(expected, line_no, str(exc)) from None
+    if e.seq != expected:
+        raise ImportError_(expected, line_no, f"expected seq {expected}, found {e.seq}")
+    if e.prev_digest != head.digest:
+        raise ImportError_(e.seq, line_no, "hash chain broken: prev_digest does not match the entry before")
+    if e.at < head.at:
+        raise ImportError_(e.seq, line_no, "time goes backwards")
+    key = entry_key(e) if e.changed else None
+    prev = eventlog.get_object(txn, key) if key is not None else None
+    new = None
+    if key is not None:
+        try:
+            new = next_object(prev, e)
+        except Exception as exc:
+            raise ImportError_(e.seq, line_no, f"reducers cannot apply the entry: {exc}") from None
+        if object_digest(new) != e.outcome.digest:  # type: ignore[union-attr]
+            raise ImportError_(e.seq, line_no, "object digest does not match what the entry derives")
+    return eventlog.append(txn, e, index_key_of(e), prev, new, head)
 
 
 def salvage_entries(txn: Txn) -> tuple[list[bytes], int | None, str]:

@@ -147,7 +147,7 @@ def entry_json(e: LogEntry) -> dict:
     r = e.request
     out = {"seq": e.seq, "time": rfc3339_micro(e.at), "user": r.user, "groups": list(r.groups), "verb": r.verb,
            "group": r.group, "resource": r.resource, "subresource": r.subresource, "namespace": r.namespace,
-           "name": r.name or (e.outcome.decided.get("name", "") if isinstance(e.outcome, Admitted) else ""),
+           "name": _name_of(e),
            "code": e.code, "outcome": type(e.outcome).__name__}
     if r.impersonator:
         out["impersonatedBy"] = r.impersonator
@@ -158,6 +158,18 @@ def entry_json(e: LogEntry) -> dict:
     if r.params.get("command"):
         out["command"] = r.params["command"]
     return out
+
+
+def _name_of(e: LogEntry) -> str:
+    """The object's name: from the URL, else decided (generateName), else the created body."""
+    r = e.request
+    if r.name:
+        return r.name
+    if isinstance(e.outcome, Admitted) and e.outcome.decided.get("name"):
+        return e.outcome.decided["name"]
+    if r.verb == "create" and isinstance(r.body, dict):
+        return (r.body.get("metadata") or {}).get("name", "")
+    return ""
 
 
 def _matches(e: LogEntry, args, since: int | None, until: int | None) -> bool:
