@@ -11,11 +11,9 @@ import os
 from contextlib import contextmanager
 from typing import Iterable, Iterator
 
-import structlog
-
 from engine.codec import pack, unpack
 from engine.log import eventlog
-from engine.logsetup import ensure_configured
+from engine import logsetup
 from engine.log.kv import Store, StoreError
 from engine.log.lmdb_store import LmdbStore
 from engine.log.memory_store import MemoryStore
@@ -23,9 +21,6 @@ from engine.pipeline.handler import RequestPath, Response
 from engine.records import Request
 from engine.runtime.loop import Runtime, clock_request
 from engine.view import View
-
-log = structlog.get_logger("kubetape")
-
 
 def default_actors() -> list:
     from engine.controllers.garbage_collector import GarbageCollector
@@ -38,7 +33,6 @@ class Cluster:
     """One cluster: a store holding its log, the request path and the actors."""
 
     def __init__(self, store: Store, *, read_only: bool = False, actors: Iterable | None = None):
-        ensure_configured()
         self.store = store
         self.read_only = read_only
         self.path = RequestPath()
@@ -174,7 +168,7 @@ class Cluster:
         if e is None:
             return
         r = e.request
-        log.debug("request", seq=e.seq, user=r.user, verb=r.verb, resource=r.resource, namespace=r.namespace,
+        logsetup.debug("kubetape", "request", seq=e.seq, user=r.user, verb=r.verb, resource=r.resource, namespace=r.namespace,
                   name=r.name, code=resp.code)
 
 

@@ -84,17 +84,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _configure_logging(debug: bool) -> None:
-    """One structured line per request at debug level; JSON when not on a terminal."""
-    import logging
+    """Debug request lines on --debug or KTAPE_LOG=debug; structlog loads only then."""
+    from engine import logsetup
 
-    import structlog
-
-    renderer = structlog.dev.ConsoleRenderer() if sys.stderr.isatty() else structlog.processors.JSONRenderer()
-    structlog.configure(
-        processors=[structlog.processors.add_log_level, renderer],
-        wrapper_class=structlog.make_filtering_bound_logger(logging.DEBUG if debug or os.environ.get("KTAPE_LOG") == "debug" else logging.WARNING),
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
-    )
+    logsetup.set_debug(debug)
+    logsetup.ensure_configured()
 
 
 if __name__ == "__main__":  # pragma: no cover

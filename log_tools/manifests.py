@@ -7,14 +7,7 @@ import json
 import os
 import sys
 
-import yaml
-
 from engine.errors import StatusError
-
-try:
-    _Loader = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - PyYAML without libyaml
-    _Loader = yaml.SafeLoader
 
 _EXTENSIONS = (".yaml", ".yml", ".json")
 
@@ -41,8 +34,11 @@ def _files(path: str) -> list[str]:
 
 def parse_documents(text: str, source: str) -> list[dict]:
     """All objects in a YAML/JSON text; a parse error names the file and line."""
+    import yaml  # loaded on use: it costs more than a whole `get`
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        docs = list(yaml.load_all(text, Loader=_Loader))
+        docs = list(yaml.load_all(text, Loader=loader))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark is not None else ""

@@ -5,28 +5,34 @@ from __future__ import annotations
 import json
 import sys
 
-import yaml
-
 from engine.registry import BY_KIND, ResourceType
 
 
 
-class _KubectlDumper(yaml.SafeDumper):
+_DUMPER = None
+
+
+def _dumper():
     """YAML the way kubectl prints it (go-yaml): double quotes where quoting is needed, literal
-    blocks for multi-line strings, lists not indented under their key."""
+    blocks for multi-line strings, lists not indented under their key. Built on first use:
+    importing PyYAML costs more than a whole `get -o json`."""
+    global _DUMPER
+    if _DUMPER is None:
+        import yaml
 
-    def choose_scalar_style(self):
-        style = super().choose_scalar_style()
-        return '"' if style == "'" else style
+        class KubectlDumper(yaml.SafeDumper):
+            def choose_scalar_style(self):
+                style = super().choose_scalar_style()
+                return '"' if style == "'" else style
 
+        def _str(dumper, value: str):
+            if "\n" in value:
+                return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+            return dumper.represent_scalar("tag:yaml.org,2002:str", value)
 
-def _str(dumper: yaml.SafeDumper, value: str):
-    if "\n" in value:
-        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value)
-
-
-_KubectlDumper.add_representer(str, _str)
+        KubectlDumper.add_representer(str, _str)
+        _DUMPER = KubectlDumper
+    return _DUMPER
 
 
 def ref(rt: ResourceType, name: str) -> str:
@@ -50,7 +56,9 @@ def to_json(obj) -> str:
 
 
 def to_yaml(obj) -> str:
-    return yaml.dump(obj, Dumper=_KubectlDumper, default_flow_style=False, sort_keys=True, allow_unicode=True, width=1 << 30)
+    import yaml
+
+    return yaml.dump(obj, Dumper=_dumper(), default_flow_style=False, sort_keys=True, allow_unicode=True, width=1 << 30)
 
 
 def as_list(items: list[dict]) -> dict:

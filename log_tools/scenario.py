@@ -142,38 +142,43 @@ def capture_name(index: int, step: dict) -> str:
 # --- running ------------------------------------------------------------------------------------------
 
 
+def call_ktape(data_dir: str | os.PathLike, argv: list[str], stdin: str | None = None) -> tuple[int, str, str]:
+    """`ktape ARGV` in-process on the log in `data_dir`, with cwd = fixtures/ (restored after);
+    returns (exit code, stdout, stderr). The data folder goes through KTAPE_DATA (see above)."""
+    from log_tools.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    old_cwd = os.getcwd()
+    old_stdin = sys.stdin
+    saved_env = {k: os.environ.get(k) for k in ("KTAPE_DATA", "KTAPE_LOG")}
+    os.environ["KTAPE_DATA"] = os.path.abspath(data_dir)
+    os.environ.pop("KTAPE_LOG", None)
+    try:
+        os.chdir(FIXTURES)
+        sys.stdin = io.StringIO(stdin or "")
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(list(argv))
+            except SystemExit as exc:  # argparse usage errors and --help
+                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    finally:
+        sys.stdin = old_stdin
+        os.chdir(old_cwd)
+        for k, v in saved_env.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    return code, out.getvalue(), err.getvalue()
+
+
 @attrs.define
 class _Run:
     data_dir: str
     marks: dict[str, int] = attrs.field(factory=dict)
 
     def call(self, argv: list[str], stdin: str | None = None) -> tuple[int, str, str]:
-        """`ktape ARGV` in-process with cwd = fixtures/; returns (exit code, stdout, stderr)."""
-        from log_tools.cli import main
-
-        out, err = io.StringIO(), io.StringIO()
-        old_cwd = os.getcwd()
-        old_stdin = sys.stdin
-        saved_env = {k: os.environ.get(k) for k in ("KTAPE_DATA", "KTAPE_LOG")}
-        os.environ["KTAPE_DATA"] = self.data_dir
-        os.environ.pop("KTAPE_LOG", None)
-        try:
-            os.chdir(FIXTURES)
-            sys.stdin = io.StringIO(stdin or "")
-            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-                try:
-                    code = main(list(argv))
-                except SystemExit as exc:  # argparse usage errors and --help
-                    code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-        finally:
-            sys.stdin = old_stdin
-            os.chdir(old_cwd)
-            for k, v in saved_env.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
-        return code, out.getvalue(), err.getvalue()
+        return call_ktape(self.data_dir, argv, stdin)
 
     # --- templates -------------------------------------------------------------------------------
 
@@ -330,17 +335,24 @@ def golden_files(result: Result) -> dict[str, str]:
 
 
 def write_golden(scenario_dir: str | os.PathLike, result: Result) -> None:
-    """Rewrite log.jsonl and expected/ (stale expected files are removed)."""
-    import shutil
-
+    """Rewrite log.jsonl and expected/, removing stale expected files. Each file is replaced
+    atomically, so two processes writing the same result (pytest -n) cannot tear a file."""
     scenario_dir = Path(scenario_dir)
+    files = golden_files(result)
     expected = scenario_dir / "expected"
     if expected.exists():
-        shutil.rmtree(expected)
-    for rel, text in golden_files(result).items():
+        for old in sorted(expected.rglob("*"), reverse=True):
+            rel = old.relative_to(scenario_dir).as_posix()
+            if old.is_file() and rel not in files:
+                old.unlink(missing_ok=True)
+            elif old.is_dir() and not any(old.iterdir()):
+                old.rmdir()
+    for rel, text in files.items():
         path = scenario_dir / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8", newline="")
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(text, encoding="utf-8", newline="")
+        os.replace(tmp, path)
 
 
 def scenario_dirs() -> list[Path]:

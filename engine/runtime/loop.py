@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Iterable
 
-import structlog
-
+from engine import logsetup
 from engine.log import eventlog
 from engine.log.eventlog import Head, u64
 from engine.log.kv import Txn
@@ -20,8 +19,6 @@ from engine.pipeline.handler import RequestPath, Response
 from engine.records import Request
 from engine.runtime.actor import Actor
 from engine.view import View
-
-log = structlog.get_logger("kubetape.runtime")
 
 MAX_STEPS = 200_000
 
@@ -62,7 +59,7 @@ class Runtime:
                 resp, head = path.handle(txn, head, req)
                 out.append(resp)
                 if resp.error is not None and resp.error.code != 404:
-                    log.debug("actor request refused", actor=name, code=resp.error.code, message=resp.error.message)
+                    logsetup.debug("kubetape.runtime", "actor request refused", actor=name, code=resp.error.code, message=resp.error.message)
                 self._enqueue(queue, resp)
             if decision.again:
                 queue[(name, key)] = None

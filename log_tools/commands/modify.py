@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
-import tempfile
-
-import yaml
 
 from engine.errors import StatusError
 from log_tools import output
@@ -52,6 +48,8 @@ def _one(ctx, resources: list[str]):
 
 
 def run_patch(ctx, args) -> int:
+    import yaml
+
     rt, name = _one(ctx, args.resources)
     try:
         patch = yaml.safe_load(args.patch)
@@ -115,6 +113,9 @@ def run_scale(ctx, args) -> int:
 
 
 def run_edit(ctx, args) -> int:
+    import subprocess
+    import tempfile
+
     from reducers.patch import two_way_strategic_patch
 
     rt, name = _one(ctx, args.resources)
