@@ -242,7 +242,10 @@ class RequestPath:
             base = meta["generateName"][:58]
             salt = 0
             while True:
-                name = base + _suffix(head.digest, seq, base, salt)
+                if rt.kind == "Event" and base.endswith("."):
+                    name = base + format(head.at * 1000 + salt, "x")  # upstream: <name>.<unix nanos in hex>
+                else:
+                    name = base + _suffix(head.digest, seq, base, salt)
                 if view.get(req.group, req.resource, req.namespace if rt.namespaced else "", name) is None:
                     break
                 salt += 1
