@@ -63,7 +63,10 @@ class Ctx:
                       command=command if command is not None else self.command_line())
 
     def command_line(self) -> str:
-        return "ktape " + " ".join(shlex.quote(a) for a in self.argv)
+        """The command as recorded in the log: where the log lives (--data) and how the CLI runs
+        (--debug, --read-only) are not part of the request, so the same commands give the same
+        log in any folder."""
+        return "ktape " + " ".join(shlex.quote(a) for a in _strip_local_flags(self.argv))
 
     @property
     def namespace(self) -> str:
@@ -106,6 +109,25 @@ class Ctx:
         with cluster.store.begin() as txn:
             e = eventlog.read_entry(txn, seq)
         return (e.at if e else cluster.head().at) / 1_000_000
+
+
+_LOCAL_VALUE_FLAGS = ("--data",)
+_LOCAL_BOOL_FLAGS = ("--debug", "--read-only")
+
+
+def _strip_local_flags(argv: list[str]) -> list[str]:
+    out, skip = [], False
+    for a in argv:
+        if skip:
+            skip = False
+            continue
+        if a in _LOCAL_VALUE_FLAGS:
+            skip = True
+            continue
+        if a.split("=", 1)[0] in _LOCAL_VALUE_FLAGS or a in _LOCAL_BOOL_FLAGS:
+            continue
+        out.append(a)
+    return out
 
 
 def fail(err: StatusError) -> None:

@@ -134,6 +134,10 @@ def _initial_status(kind: str) -> dict:
         return {"phase": "Active"}
     if kind in ("PersistentVolumeClaim", "PersistentVolume"):
         return {"phase": "Pending"}
+    if kind in ("ReplicaSet", "ReplicationController"):
+        return {"replicas": 0}  # upstream's status.replicas has no omitempty
+    if kind == "Service":
+        return {"loadBalancer": {}}
     return {}
 
 
@@ -152,7 +156,8 @@ def _deleted(rt: ResourceType, prev: dict, entry: LogEntry, decided: dict) -> di
         nmeta["finalizers"] = finalizers
     if "deletionTimestamp" not in nmeta:
         nmeta["deletionTimestamp"] = rfc3339(entry.at)
-        nmeta["deletionGracePeriodSeconds"] = 0
+        if rt.kind != "Namespace":  # upstream's namespace delete sets only the timestamp and the phase
+            nmeta["deletionGracePeriodSeconds"] = 0
         if "generation" in nmeta:
             nmeta["generation"] += 1
     if rt.kind == "Namespace":

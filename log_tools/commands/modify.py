@@ -54,7 +54,7 @@ def run_patch(ctx, args) -> int:
     try:
         patch = yaml.safe_load(args.patch)
     except yaml.YAMLError as exc:
-        raise client_error(f"unable to parse \"{args.patch}\": {exc}".splitlines()[0]) from None
+        raise client_error(f"unable to parse {go_quote(args.patch)}: {yaml_error_text(exc)}") from None
     client = ctx.client()
     ns = ctx.namespace if rt.namespaced else ""
     before = client.get(rt, name, ns, subresource=args.subresource if args.subresource == "scale" else "")
@@ -74,9 +74,21 @@ def run_patch(ctx, args) -> int:
     if args.output:
         output.emit([resp.obj], args.output, single=True, out=ctx.out)
         return 0
-    same = resp.obj.get("metadata", {}).get("resourceVersion") == before.obj.get("metadata", {}).get("resourceVersion")
-    ctx.out.write(f"{output.ref(rt, name)} patched{' (no change)' if same and not dry else suffix}\n")
+    same = not resp.entry.changed and not dry  # a patch that removed the object (last finalizer) did change it
+    ctx.out.write(f"{output.ref(rt, name)} patched{' (no change)' if same else suffix}\n")
     return 0
+
+
+def go_quote(text: str) -> str:
+    """Go's %q: double quotes with backslash escapes, as kubectl prints values in errors."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+def yaml_error_text(exc) -> str:
+    """`yaml: line 1: did not find expected node content`: go-yaml's form of a parse error."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    return f"yaml: line {mark.line + 1}: {problem}" if mark is not None else f"yaml: {problem}"
 
 
 def run_scale(ctx, args) -> int:

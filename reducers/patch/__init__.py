@@ -24,29 +24,39 @@ from reducers.patch.strategic import MERGE_KEYS, strategic_merge_patch
 from reducers.patch.threeway import three_way_json_merge_patch, three_way_strategic_patch, two_way_strategic_patch
 
 
-def _shape_name(doc: Any) -> str:
+def _go_json_type(doc: Any) -> str:
+    """The JSON type name Go's encoding/json names in `cannot unmarshal X into ...` errors."""
     if isinstance(doc, dict):
-        return "an object"
+        return "object"
     if isinstance(doc, list):
-        return "an array"
-    return "null" if doc is None else f"a {type(doc).__name__}"
+        return "array"
+    if isinstance(doc, bool):
+        return "bool"
+    if isinstance(doc, (int, float)):
+        return "number"
+    return "string"
+
+
+def _unmarshal_error(doc: Any, target: str):
+    """The API server's decode error for a patch of the wrong shape (upstream wording)."""
+    return bad_request(f"json: cannot unmarshal {_go_json_type(doc)} into Go value of type {target}")
 
 
 def _apply_strategic(original: dict, patch_doc: Any, kind: str) -> dict:
     if not isinstance(patch_doc, dict):
-        raise bad_request(f"a strategic merge patch must be a JSON object, not {_shape_name(patch_doc)}")
+        raise _unmarshal_error(patch_doc, "map[string]interface {}")
     return strategic_merge_patch(original, patch_doc, kind)
 
 
 def _apply_merge(original: dict, patch_doc: Any, kind: str) -> dict:
     if not isinstance(patch_doc, dict):
-        raise bad_request(f"a merge patch must be a JSON object, not {_shape_name(patch_doc)}")
+        raise _unmarshal_error(patch_doc, "map[string]interface {}")
     return json_merge_patch(original, patch_doc)
 
 
 def _apply_json(original: dict, patch_doc: Any, kind: str) -> dict:
     if not isinstance(patch_doc, list):
-        raise bad_request(f"a json patch must be a JSON array of operations, not {_shape_name(patch_doc)}")
+        raise _unmarshal_error(patch_doc, "jsonpatch.Patch")
     return json_patch(original, patch_doc)
 
 
@@ -72,7 +82,7 @@ def apply_patch(original: dict, patch_doc: Any, patch_type: str, kind: str) -> d
     except (KeyError, TypeError):
         raise bad_request(f'--type must be one of [json merge strategic], not "{patch_type}"') from None
     if not isinstance(original, dict):
-        raise bad_request(f"the object to patch must be a JSON object, not {_shape_name(original)}")
+        raise bad_request(f"the object to patch must be a JSON object, not {_go_json_type(original)}")
     return apply(original, patch_doc, kind)
 
 
