@@ -34,7 +34,7 @@ def _go_json_type(doc: Any) -> str:
         return "bool"
     if isinstance(doc, (int, float)):
         return "number"
-    return "string"
+    return "null" if doc is None else "string"
 
 
 def _unmarshal_error(doc: Any, target: str):

@@ -459,11 +459,11 @@ def test_patch_types_dispatch_each_kind_of_patch():
 @pytest.mark.parametrize(
     "doc, patch_type, needle",
     [
-        ({"op": "add"}, "json", "a json patch must be a JSON array of operations, not an object"),
-        ([{"a": 1}], "merge", "a merge patch must be a JSON object, not an array"),
-        ([], "strategic", "a strategic merge patch must be a JSON object, not an array"),
-        ("x", "strategic", "not a str"),
-        (None, "merge", "not null"),
+        ({"op": "add"}, "json", "json: cannot unmarshal object into Go value of type jsonpatch.Patch"),
+        ([{"a": 1}], "merge", "json: cannot unmarshal array into Go value of type map[string]interface {}"),
+        ([], "strategic", "json: cannot unmarshal array into Go value of type map[string]interface {}"),
+        ("x", "strategic", "json: cannot unmarshal string into Go value of type map[string]interface {}"),
+        (None, "merge", "json: cannot unmarshal null into Go value of type map[string]interface {}"),
         ({}, "yaml", '--type must be one of [json merge strategic], not "yaml"'),
     ],
 )
