@@ -112,6 +112,9 @@ class StatusError(Exception):
             kind = self.details.get("kind", "")
             name = self.details.get("name", "")
             if not kind:
+                if causes:  # kubectl builds the line from the causes when the kind is empty
+                    return "The request is invalid: " + "; ".join(
+                        f"{c['field']}: {c['message']}" if c.get("field") else c["message"] for c in causes)
                 return f"The request is invalid: {self.message}"
             head = f'The {kind} "{name}" is invalid: '
             if len(causes) == 1:

@@ -36,6 +36,7 @@ class Response:
     entry: LogEntry | None
     obj: Any = None
     error: StatusError | None = None
+    warnings: tuple[str, ...] = ()  # the API's `Warning:` headers (e.g. unknown fields under fieldValidation=Warn)
 
     @property
     def code(self) -> int:
@@ -65,6 +66,7 @@ class RequestPath:
         key: bytes | None = None
         prev = new = None
         result: Any = None
+        warnings: tuple[str, ...] = ()
         try:
             if (req.group, req.resource) == _CLOCK:
                 outcome, result = self._advance(req, head)
@@ -76,7 +78,7 @@ class RequestPath:
                     result = self._read(view, rt, req)
                     outcome = Admitted(200)
                 else:
-                    key, prev, new, outcome, result = self._write(view, rt, req, head, seq)
+                    key, prev, new, outcome, result, warnings = self._write(view, rt, req, head, seq)
         except _Refused as r:
             outcome = Denied(r.stage, r.error.code, r.error.reason, r.error.message)
             entry = LogEntry(seq, head.at, req, outcome, head.digest)
@@ -91,7 +93,7 @@ class RequestPath:
             return Response(entry, None, conflict(req.resource, req.group, req.name)), head
         if record:
             head = eventlog.append(txn, entry, index_key(entry), prev, new, head)
-        return Response(entry, result), head
+        return Response(entry, result, None, warnings), head
 
     # --- stages --------------------------------------------------------------------------------
 
@@ -190,9 +192,10 @@ class RequestPath:
                 raise _Refused("admission", e) from None
         if mutations:
             decided["mutations"] = mutations
+        warnings = self._check_fields(rt, req)
         expected = _expected_rv(req)
         if prev is not None and expected and expected != prev["metadata"].get("resourceVersion"):
-            return key, prev, None, Conflicted(expected, prev["metadata"].get("resourceVersion", "")), None
+            return key, prev, None, Conflicted(expected, prev["metadata"].get("resourceVersion", "")), None, warnings
         probe = LogEntry(seq, head.at, req, Admitted(200, decided, "pending"), head.digest)
         try:
             new = next_object(prev, probe)
@@ -200,6 +203,8 @@ class RequestPath:
             raise _Refused("validation", e) from None
         except (KeyError, TypeError, AttributeError, ValueError) as e:
             raise _Refused("validation", bad_request(f"the object could not be processed: {e}")) from None
+        if verb == "patch" and new is not None:
+            warnings += self._check_patched_fields(req, new)
         if verb != "delete" and new is not None:
             self._validate(rt, new, prev)
         for plugin in self.admission:
@@ -210,7 +215,7 @@ class RequestPath:
         code = 201 if verb == "create" and not req.subresource else 200
         if verb in ("update", "patch") and new is not None and _unchanged(prev, new):
             # A write that changes nothing is recorded but leaves the object (and its resourceVersion) alone.
-            return key, prev, prev, Admitted(200, decided, ""), (to_scale(prev) if req.subresource == "scale" else prev)
+            return key, prev, prev, Admitted(200, decided, ""), (to_scale(prev) if req.subresource == "scale" else prev), warnings
         outcome = Admitted(code, decided, object_digest(new))
         if new is None:
             result = prev  # the object's last state: what a removal (delete, last finalizer gone) took away
@@ -220,7 +225,37 @@ class RequestPath:
             result = to_scale(new)
         else:
             result = new
-        return key, prev, new, outcome, result
+        return key, prev, new, outcome, result, warnings
+
+    @staticmethod
+    def _check_fields(rt: ResourceType, req: Request) -> tuple[str, ...]:
+        """Unknown fields under fieldValidation=Strict (refused, 400) or Warn (warnings)."""
+        mode = req.params.get("fieldValidation")
+        if mode not in ("Strict", "Warn") or req.verb not in ("create", "update") or not isinstance(req.body, dict):
+            return ()
+        from engine.pipeline.validation.strict import strict_error, unknown_fields
+
+        kind, api_version = ("Scale", "autoscaling/v1") if req.subresource == "scale" else (rt.kind, rt.api_version)
+        if mode == "Warn":
+            return tuple(f'unknown field "{p}"' for p in unknown_fields(req.body, kind=kind, api_version=api_version))
+        err = strict_error(req.body, kind=kind, api_version=api_version)
+        if err is not None:
+            raise _Refused("validation", err)
+        return ()
+
+    @staticmethod
+    def _check_patched_fields(req: Request, new: dict) -> tuple[str, ...]:
+        mode = req.params.get("fieldValidation")
+        if mode not in ("Strict", "Warn"):
+            return ()
+        from engine.pipeline.validation.strict import strict_patch_error, unknown_fields
+
+        if mode == "Warn":
+            return tuple(f'unknown field "{p}"' for p in unknown_fields(new, sort_keys=True))
+        err = strict_patch_error(new, req.body, req.params.get("patchType", "strategic"))
+        if err is not None:
+            raise _Refused("validation", err)
+        return ()
 
     def _create_name(self, view: View, rt: ResourceType, req: Request, head: Head, seq: int, decided: dict) -> str:
         body = req.body

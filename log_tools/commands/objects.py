@@ -69,6 +69,7 @@ def _file_flags(p) -> None:
     p.add_argument("-o", "--output", choices=["json", "yaml", "name"])
     p.add_argument("--dry-run", nargs="?", const="client", default="none", choices=["none", "client", "server"])
     p.add_argument("--record", action="store_true", help="record the command in kubernetes.io/change-cause")
+    p.add_argument("--validate", default="strict", help="strict (default): refuse unknown fields; warn; ignore (or false)")
 
 
 # --- helpers --------------------------------------------------------------------------------------
@@ -127,6 +128,22 @@ def server_error(e: StatusError, action: str, source: str) -> StatusError:
     return StatusError(e.code, e.reason, f'error when {action} "{source}": {e.message}', e.details)
 
 
+_VALIDATE = {"strict": "Strict", "true": "Strict", "warn": "Warn", "ignore": "Ignore", "false": "Ignore"}
+
+
+def field_validation(args) -> dict:
+    """kubectl's --validate as the fieldValidation query parameter it sends."""
+    mode = _VALIDATE.get(str(getattr(args, "validate", "strict")).lower())
+    if mode is None:
+        raise client_error(f'invalid - validate option "{args.validate}"; must be one of: strict (or true), warn, ignore (or false)')
+    return {"fieldValidation": mode}
+
+
+def print_warnings(resp) -> None:
+    for w in resp.warnings:
+        print(f"Warning: {w}", file=sys.stderr)
+
+
 def _dry(args) -> tuple[bool, str]:
     mode = getattr(args, "dry_run", "none") or "none"
     return mode != "none", {"client": " (dry run)", "server": " (server dry run)"}.get(mode, "")
@@ -172,7 +189,8 @@ def run_create(ctx, args) -> int:
         if args.dry_run == "client":
             _print_result(ctx, args, _simulate_create(obj, rt, ns), rt, "created", suffix)
             continue
-        resp = client.request("create", rt, ns, body=obj, dry_run=dry)
+        resp = client.request("create", rt, ns, body=obj, dry_run=dry, params=field_validation(args))
+        print_warnings(resp)
         if resp.error:
             print(server_error(resp.error, "creating", source).kubectl_text(), file=sys.stderr)
             failed += 1
@@ -266,7 +284,8 @@ def run_apply(ctx, args) -> int:
             if args.dry_run == "client":
                 _print_result(ctx, args, _simulate_create(modified, rt, ns), rt, "created", suffix)
                 continue
-            resp = client.request("create", rt, ns, body=modified, dry_run=dry)
+            resp = client.request("create", rt, ns, body=modified, dry_run=dry, params=field_validation(args))
+            print_warnings(resp)
             if resp.error:
                 print(server_error(resp.error, "creating", source).kubectl_text(), file=sys.stderr)
                 failed += 1
@@ -283,7 +302,9 @@ def run_apply(ctx, args) -> int:
         if args.dry_run == "client":
             _print_result(ctx, args, current, rt, "configured", suffix)
             continue
-        resp = client.request("patch", rt, ns, name, body=patch, params={"patchType": "strategic"}, dry_run=dry)
+        resp = client.request("patch", rt, ns, name, body=patch, dry_run=dry,
+                              params={"patchType": "strategic", **field_validation(args)})
+        print_warnings(resp)
         if resp.error:
             print(server_error(resp.error, "patching", source).kubectl_text(), file=sys.stderr)
             failed += 1
@@ -299,7 +320,8 @@ def run_replace(ctx, args) -> int:
         if args.record:
             record_cause(obj, ctx)
         name = (obj.get("metadata") or {}).get("name", "")
-        resp = client.request("update", rt, ns, name, body=obj, dry_run=dry)
+        resp = client.request("update", rt, ns, name, body=obj, dry_run=dry, params=field_validation(args))
+        print_warnings(resp)
         if resp.error:
             raise server_error(resp.error, "replacing", source)
         _print_result(ctx, args, resp.obj, rt, "replaced", suffix)

@@ -188,3 +188,17 @@ def test_real_executables(tmp_path):
     assert r.returncode == 0 and r.stdout.split() == ["node/k8s-master", "node/node1", "node/node2"]
     r = subprocess.run([exe, "get", "pods", "-n", "kube-system", "--as", "jane"], env=env, capture_output=True, text=True)
     assert r.returncode == 0 and r.stderr.strip() == "No resources found in kube-system namespace."
+
+
+def test_unknown_fields_strict_warn_and_ignore(k, tmp_path):
+    f = tmp_path / "typo.yaml"
+    f.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  lables: {a: b}\ndata: {k: v}\n")
+    _, err = k("create", "-f", str(f), code=1)
+    assert err.strip() == (f'Error from server (BadRequest): error when creating "{f}": ConfigMap in version "v1" cannot be '
+                           'handled as a ConfigMap: strict decoding error: unknown field "metadata.lables"')
+    k("get", "cm", "c", code=1)
+    out, err = k("create", "-f", str(f), "--validate=warn")
+    assert out == "configmap/c created\n" and err.strip() == 'Warning: unknown field "metadata.lables"'
+    k("delete", "cm", "c")
+    out, err = k("apply", "-f", str(f), "--validate=false")
+    assert out == "configmap/c created\n" and err == ""
