@@ -7,6 +7,7 @@ at second precision, as Kubernetes' metav1.Time does.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import re
 
 _UTC = _dt.timezone.utc
@@ -14,6 +15,7 @@ _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|us|h|m|s|d)")
 _UNIT_US = {"d": 86_400_000_000, "h": 3_600_000_000, "m": 60_000_000, "s": 1_000_000, "ms": 1_000, "us": 1}
 
 
+@functools.lru_cache(maxsize=4096)
 def rfc3339(at_us: int) -> str:
     """`2026-01-01T00:00:00Z` for a time in microseconds (seconds precision, like metav1.Time)."""
     return _dt.datetime.fromtimestamp(at_us // 1_000_000, _UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -33,12 +33,18 @@ class CodecError(ValueError):
     """Bytes that do not decode to a valid entry (names the seq when known)."""
 
 
+_LEAF = (str, int, float, bool, type(None))
+
+
 def canon(value: Any) -> Any:
     """The value with every map's keys sorted (recursively) and tuples turned into lists."""
-    if isinstance(value, dict):
+    t = type(value)
+    if t is dict:
+        return {k: (v if type(v) in _LEAF else canon(v)) for k, v in sorted(value.items())}
+    if t is list or t is tuple:
+        return [v if type(v) in _LEAF else canon(v) for v in value]
+    if isinstance(value, dict):  # dict subclasses (rare): same rule
         return {k: canon(value[k]) for k in sorted(value)}
-    if isinstance(value, (list, tuple)):
-        return [canon(v) for v in value]
     return value
 
 
@@ -58,6 +64,14 @@ def digest(data: bytes) -> str:
 def object_digest(obj: dict | None) -> str:
     """Digest of an object's canonical bytes, or `deleted` when the write removed it."""
     return "deleted" if obj is None else digest(pack(obj))[:32]
+
+
+def packed_object(obj: dict | None) -> tuple[bytes | None, str]:
+    """(canonical bytes, digest) of an object, packed once for both the digest and the store."""
+    if obj is None:
+        return None, "deleted"
+    data = pack(obj)
+    return data, digest(data)[:32]
 
 
 # --- entries <-> primitives -------------------------------------------------------------------

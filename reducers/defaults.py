@@ -24,9 +24,10 @@ Pure: no clock, no randomness, the input is never mutated.
 from __future__ import annotations
 
 import base64
-import copy
 import re
 from typing import Any, Callable
+
+from reducers.clone import clone
 
 # ---------------------------------------------------------------------------------------------
 # small helpers
@@ -527,7 +528,7 @@ _SCALE_DOWN_RULES = {
 
 
 def _hpa_rules(given: Any, defaults: dict) -> dict:
-    out = copy.deepcopy(defaults)
+    out = clone(defaults)
     if isinstance(given, dict):
         for key in ("selectPolicy", "stabilizationWindowSeconds", "policies", "tolerance"):
             if given.get(key) is not None:
@@ -575,9 +576,11 @@ _BY_KIND: dict[str, Callable[[dict], None]] = {
 }
 
 
-def apply_defaults(obj: dict) -> dict:
-    """A defaulted deep copy of `obj` (dispatch on `obj["kind"]`; unknown kinds come back as a plain copy)."""
-    out = copy.deepcopy(obj)
+def apply_defaults(obj: dict, *, copy: bool = True) -> dict:
+    """A defaulted deep copy of `obj` (dispatch on `obj["kind"]`; unknown kinds come back as a plain copy).
+
+    `copy=False` defaults `obj` in place: for callers that own a fresh object (the reducers)."""
+    out = clone(obj) if copy else obj
     fn = _BY_KIND.get(out.get("kind", "")) if isinstance(out, dict) else None
     if fn is not None:
         fn(out)

@@ -58,7 +58,8 @@ def write_head(txn: Txn, head: Head) -> None:
     txn.put("meta", b"head", pack({"seq": head.seq, "digest": head.digest, "at": head.at}))
 
 
-def append(txn: Txn, entry: LogEntry, key: bytes | None, prev_obj: dict | None, new_obj: dict | None, head: Head) -> Head:
+def append(txn: Txn, entry: LogEntry, key: bytes | None, prev_obj: dict | None, new_obj: dict | None, head: Head,
+           new_packed: bytes | None = None) -> Head:
     """Write one entry with its indexes and materialized changes; return the new head.
 
     `key` names the object the entry is about (None for clock records and the like); `new_obj`
@@ -77,19 +78,20 @@ def append(txn: Txn, entry: LogEntry, key: bytes | None, prev_obj: dict | None, 
     if key is not None:
         txn.put("idx_obj", key + SEP + seq_b, b"")
         if entry.changed:
-            materialize(txn, entry.seq, key, prev_obj, new_obj)
+            materialize(txn, entry.seq, key, prev_obj, new_obj, new_packed)
     new_head = Head(entry.seq, entry_digest(data), entry.at)
     write_head(txn, new_head)
     return new_head
 
 
-def materialize(txn: Txn, seq: int, key: bytes, prev_obj: dict | None, new_obj: dict | None) -> None:
+def materialize(txn: Txn, seq: int, key: bytes, prev_obj: dict | None, new_obj: dict | None,
+                new_packed: bytes | None = None) -> None:
     """Apply one object change to current state, version history and the owner index."""
     if new_obj is None:
         txn.delete("objects", key)
         txn.put("versions", key + SEP + u64(seq), b"D")
     else:
-        packed = pack(new_obj)
+        packed = new_packed if new_packed is not None else pack(new_obj)
         txn.put("objects", key, packed)
         txn.put("versions", key + SEP + u64(seq), b"S" + packed if _needs_snapshot(txn, key) else b"")
     old_owners = _owner_uids(prev_obj)

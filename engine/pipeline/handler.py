@@ -12,7 +12,7 @@ from typing import Any
 
 import attrs
 
-from engine.codec import object_digest
+from engine.codec import packed_object
 from engine.errors import StatusError, already_exists, bad_request, conflict, invalid, not_found
 from engine.log import eventlog
 from engine.log.eventlog import Head
@@ -57,6 +57,7 @@ class RequestPath:
 
     def __init__(self, admission: list | None = None):
         self.admission = admission if admission is not None else [NamespaceLifecycle()]
+        self._packed: bytes | None = None
 
     # --- entry point ---------------------------------------------------------------------------
 
@@ -92,7 +93,8 @@ class RequestPath:
                 head = eventlog.append(txn, entry, index_key(entry), None, None, head)
             return Response(entry, None, conflict(req.resource, req.group, req.name)), head
         if record:
-            head = eventlog.append(txn, entry, index_key(entry), prev, new, head)
+            packed, self._packed = self._packed, None
+            head = eventlog.append(txn, entry, index_key(entry), prev, new, head, packed)
         return Response(entry, result, None, warnings), head
 
     # --- stages --------------------------------------------------------------------------------
@@ -216,7 +218,9 @@ class RequestPath:
         if verb in ("update", "patch") and new is not None and _unchanged(prev, new):
             # A write that changes nothing is recorded but leaves the object (and its resourceVersion) alone.
             return key, prev, prev, Admitted(200, decided, ""), (to_scale(prev) if req.subresource == "scale" else prev), warnings
-        outcome = Admitted(code, decided, object_digest(new))
+        packed, digest = packed_object(new)
+        outcome = Admitted(code, decided, digest)
+        self._packed = packed  # handed to the append below: one canonical pack per object
         if new is None:
             result = prev  # the object's last state: what a removal (delete, last finalizer gone) took away
         elif verb == "delete":

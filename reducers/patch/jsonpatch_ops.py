@@ -9,13 +9,13 @@ key: /spec/foo: missing value`. Like the API server, more than 10000 operations 
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import jsonpatch
 import jsonpointer
 
 from engine.errors import StatusError, bad_request
+from reducers.clone import clone
 
 OPERATIONS = ("add", "remove", "replace", "move", "copy", "test")
 MAX_OPERATIONS = 10000  # apiserver maxJSONPatchOperations
@@ -26,8 +26,8 @@ _MISSING = object()
 def json_patch(original: dict, operations: list) -> dict:
     """Apply the RFC 6902 `operations` to a copy of `original` and return it."""
     ops = _validate(operations)
-    doc: Any = copy.deepcopy(original)
-    for op in copy.deepcopy(ops):  # the library inserts `value` objects by reference
+    doc: Any = clone(original)
+    for op in clone(ops):  # the library inserts `value` objects by reference
         try:
             doc = jsonpatch.JsonPatch([op]).apply(doc, in_place=True)
         except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException) as exc:

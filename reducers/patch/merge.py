@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
+from reducers.clone import clone
 from reducers.patch.strategic import json_equal, json_kind
 
 
@@ -18,7 +18,7 @@ def json_merge_patch(original: dict, patch: dict) -> Any:
 
 def _merge(target: Any, patch: Any) -> Any:
     if not isinstance(patch, dict):
-        return copy.deepcopy(patch)
+        return clone(patch)
     result = dict(target) if isinstance(target, dict) else {}
     for key, value in patch.items():
         if value is None:
@@ -26,7 +26,7 @@ def _merge(target: Any, patch: Any) -> Any:
         else:
             result[key] = _merge(result.get(key), value)
     # Values taken over from `target` unchanged are shared; copy them so the result is independent.
-    return {k: (v if k in patch else copy.deepcopy(v)) for k, v in result.items()}
+    return {k: (v if k in patch else clone(v)) for k, v in result.items()}
 
 
 def two_way_json_merge_patch(original: dict, modified: dict) -> dict:
@@ -35,17 +35,17 @@ def two_way_json_merge_patch(original: dict, modified: dict) -> dict:
     patch: dict = {}
     for key, new in modified.items():
         if key not in original:
-            patch[key] = copy.deepcopy(new)
+            patch[key] = clone(new)
             continue
         old = original[key]
         if json_kind(old) != json_kind(new):
-            patch[key] = copy.deepcopy(new)
+            patch[key] = clone(new)
         elif isinstance(new, dict):
             sub = two_way_json_merge_patch(old, new)
             if sub:
                 patch[key] = sub
         elif not json_equal(old, new):
-            patch[key] = copy.deepcopy(new)
+            patch[key] = clone(new)
     for key in original:
         if key not in modified:
             patch[key] = None

@@ -15,13 +15,13 @@ that is added whole are processed instead of stored, `$patch: delete` on a map r
 
 from __future__ import annotations
 
-import copy
 import json
 from typing import Any, Iterable
 
 import attrs
 
 from engine.errors import bad_request
+from reducers.clone import clone
 
 DIRECTIVE = "$patch"
 RETAIN_KEYS = "$retainKeys"
@@ -220,14 +220,14 @@ def strategic_merge_patch(original: dict, patch: dict, kind: str) -> dict:
         raise bad_request(f"the object to patch must be a JSON object, not {json_kind(original)}")
     if not isinstance(patch, dict):
         raise bad_request(f"a strategic merge patch must be a JSON object, not {json_kind(patch)}")
-    result = _merge_map(copy.deepcopy(original), copy.deepcopy(patch), (), schema_for(kind), APPLY)
+    result = _merge_map(clone(original), clone(patch), (), schema_for(kind), APPLY)
     return {} if result is _DELETED else result
 
 
 def merge_strategic_patches(first: dict, second: dict, kind: str) -> dict:
     """Merge two strategic patches into one, keeping nulls and directives (upstream mergeMap with
     MergeOptions{}): how CreateThreeWayMergePatch adds the changes to the deletions."""
-    return _merge_map(copy.deepcopy(first), copy.deepcopy(second), (), schema_for(kind), COMBINE)
+    return _merge_map(clone(first), clone(second), (), schema_for(kind), COMBINE)
 
 
 def _merge_map(original: dict, patch: dict, path: tuple, schema: Schema, opts: MergeOptions) -> Any:

@@ -9,12 +9,12 @@ encoding/json, and an empty dict means "nothing to change".
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import attrs
 
 from engine.errors import bad_request
+from reducers.clone import clone
 from reducers.patch.merge import json_merge_patch, two_way_json_merge_patch
 from reducers.patch.strategic import (
     DELETE_PRIMITIVE_PREFIX,
@@ -119,7 +119,7 @@ def _diff_maps(original: dict, modified: dict, path: tuple, schema: Schema, opts
             retain.append(key)
         if key not in original:
             if not opts.ignore_changes_and_additions:
-                patch[key] = copy.deepcopy(new)
+                patch[key] = clone(new)
             continue
         old = original[key]
         if key == DIRECTIVE:
@@ -131,7 +131,7 @@ def _diff_maps(original: dict, modified: dict, path: tuple, schema: Schema, opts
         kind = json_kind(old)
         if kind != json_kind(new):
             if not opts.ignore_changes_and_additions:
-                patch[key] = copy.deepcopy(new)
+                patch[key] = clone(new)
             continue
         field = path + (key,)
         if kind == "map":
@@ -144,7 +144,7 @@ def _diff_maps(original: dict, modified: dict, path: tuple, schema: Schema, opts
             list_opts = attrs.evolve(opts, build_retain_keys=meta.retain_keys)
             _diff_merge_list(key, old, new, field, schema, meta.merge_key, list_opts, patch)
         elif not opts.ignore_changes_and_additions and not json_equal(old, new):
-            patch[key] = copy.deepcopy(new)
+            patch[key] = clone(new)
 
     if not opts.ignore_deletions:
         for key in original:
@@ -169,16 +169,16 @@ def _diff_merge_list(
             raise bad_request(f"{'.'.join(path)}: expected a list of maps with merge key {merge_key}")
         # Duplicate or missing merge keys cannot be expressed item by item: replace the list whole.
         if not opts.ignore_changes_and_additions and not json_equal(old, new):
-            patch[key] = copy.deepcopy(new) + [{DIRECTIVE: "replace"}]
+            patch[key] = clone(new) + [{DIRECTIVE: "replace"}]
         return
     if merge_key and not _keyed_list_ok(old, merge_key):
         if not opts.ignore_changes_and_additions and not json_equal(old, new):
-            patch[key] = copy.deepcopy(new) + [{DIRECTIVE: "replace"}]
+            patch[key] = clone(new) + [{DIRECTIVE: "replace"}]
         return
 
     if not old:
         if new and not opts.ignore_changes_and_additions:
-            patch[key] = copy.deepcopy(new)
+            patch[key] = clone(new)
         return
     if merge_key:
         items, order = _diff_lists_of_maps(old, new, path, schema, merge_key, opts)
@@ -217,7 +217,7 @@ def _diff_lists_of_maps(
         previous = old_by_key.get(scalar_key(item[merge_key]))
         if previous is None:
             if not opts.ignore_changes_and_additions:
-                items.append(copy.deepcopy(item))
+                items.append(clone(item))
             continue
         sub = _diff_maps(previous, item, path, schema, opts)
         if sub:
@@ -259,7 +259,7 @@ def _diff_lists_of_scalars(old: list, new: list, opts: DiffOptions) -> tuple[lis
         (not opts.ignore_deletions and deletions)
         or (not opts.ignore_changes_and_additions and not json_equal(old, new))
     ):
-        order = copy.deepcopy(new)
+        order = clone(new)
     return added, deletions, order
 
 
