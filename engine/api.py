@@ -76,9 +76,15 @@ class Cluster:
                 resp, _ = self.path.handle(txn, eventlog.read_head(txn), req, record=False)
             return resp
         with self.store.begin(write=True) as txn:
-            resp, _head = self.path.handle(txn, eventlog.read_head(txn), req)
+            head = eventlog.read_head(txn)
+            was_settled = self._settled(txn) == head.seq
+            resp, head = self.path.handle(txn, head, req)
+            queue = self.runtime.seed([resp])
+            if was_settled and not queue:
+                # Nothing for the actors to do: mark the log settled in this same commit.
+                txn.put("meta", b"settled", pack(head.seq))
         self._log(resp)
-        if resp.entry is not None and resp.entry.changed:
+        if queue or not was_settled:
             self.settle([resp])
         return resp
 
@@ -103,8 +109,10 @@ class Cluster:
         with self.store.begin(write=True) as txn:
             head = eventlog.read_head(txn)
             settled = self._settled(txn)
-            queue = self.runtime.seed(responses or [])
-            if settled < head.seq and not responses:
+            first = responses[0].entry.seq if responses and responses[0].entry is not None else head.seq + 1
+            if settled >= first - 1:
+                queue = self.runtime.seed(responses or [])
+            else:  # a backlog a killed process left unsettled comes first (it includes `responses`)
                 queue = self.runtime.seed(self._replayed_responses(txn, settled, head.seq))
             head, out = self.runtime.settle(txn, head, self.path, queue)
             txn.put("meta", b"settled", pack(head.seq))

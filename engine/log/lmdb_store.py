@@ -82,6 +82,10 @@ def salvage_copy(path: str) -> str:
     return tmp
 
 
+def _damaged(exc: Exception) -> StoreError:
+    return StoreError(f"the log file is damaged ({exc}); run `ktape verify` to find the first bad seq")
+
+
 class _LmdbTxn:
     __slots__ = ("_txn", "_dbs")
 
@@ -90,9 +94,18 @@ class _LmdbTxn:
         self._dbs = dbs
 
     def get(self, table: str, key: bytes) -> bytes | None:
-        return self._txn.get(key, db=self._dbs[table])
+        try:
+            return self._txn.get(key, db=self._dbs[table])
+        except lmdb.Error as exc:
+            raise _damaged(exc) from None
 
     def scan(self, table: str, start: bytes = b"", stop: bytes | None = None, reverse: bool = False) -> Iterator[tuple[bytes, bytes]]:
+        try:
+            yield from self._scan(table, start, stop, reverse)
+        except lmdb.Error as exc:
+            raise _damaged(exc) from None
+
+    def _scan(self, table: str, start: bytes, stop: bytes | None, reverse: bool) -> Iterator[tuple[bytes, bytes]]:
         cur = self._txn.cursor(db=self._dbs[table])
         if not reverse:
             if not cur.set_range(start) if start else not cur.first():

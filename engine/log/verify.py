@@ -92,7 +92,10 @@ index_key_of = index_key  # kept for callers that import it from here
 
 def verify(txn: Txn, progress: Callable[[int, int], None] | None = None, deep: bool = True) -> Report:
     report = Report()
-    head = eventlog.read_head(txn)
+    try:
+        head: eventlog.Head | None = eventlog.read_head(txn)
+    except Exception:  # a damaged head record: the entries themselves are still the truth
+        head = None
     rebuild = _Rebuild()
     expected_seq, prev_digest = 1, GENESIS_DIGEST
     last_at = 0
@@ -134,13 +137,13 @@ def verify(txn: Txn, progress: Callable[[int, int], None] | None = None, deep: b
             expected_seq += 1
             report.entries += 1
             if progress is not None and seq % 10_000 == 0:
-                progress(seq, head.seq)
+                progress(seq, head.seq if head else 0)
     except Exception as exc:  # the store itself failed to read a page (corruption)
         report.problems.append(Problem(expected_seq, f"the store cannot read this entry: {exc}"))
     if report.problems:
         return report
-    if head.seq != report.entries or head.digest != prev_digest:
-        report.problems.append(Problem(head.seq or 1, "the head record does not match the last entry"))
+    if head is None or head.seq != report.entries or head.digest != prev_digest:
+        report.problems.append(Problem(report.entries + 1, "the head record is damaged or does not match the last entry"))
         return report
     report.objects = len(rebuild.objects)
     if deep:

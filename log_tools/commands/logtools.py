@@ -355,7 +355,6 @@ def run_verify(ctx, args) -> int:
         store = LmdbStore(salvage_copy(path), read_only=True, check=False)
     try:
         with store.begin() as txn:
-            total = eventlog.read_head(txn).seq
             report = verify(txn, progress=lambda s, t: output.progress("verify", s, t), deep=not args.shallow)
         output.progress_done()
     finally:
