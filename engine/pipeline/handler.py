@@ -47,6 +47,19 @@ class Response:
         return self.error is None
 
 
+@attrs.frozen
+class _Written:
+    """What a write decided: the object before and after, the outcome, the reply, and the
+    after-object's canonical bytes (packed once for both its digest and the store)."""
+
+    prev: dict | None
+    new: dict | None
+    outcome: object
+    result: Any
+    warnings: tuple[str, ...] = ()
+    packed: bytes | None = None
+
+
 class _Refused(Exception):
     def __init__(self, stage: str, error: StatusError):
         self.stage, self.error = stage, error
@@ -57,35 +70,31 @@ class RequestPath:
 
     def __init__(self, admission: list | None = None):
         self.admission = admission if admission is not None else [NamespaceLifecycle()]
-        self._packed: bytes | None = None
 
     # --- entry point ---------------------------------------------------------------------------
 
     def handle(self, txn: Txn, head: Head, req: Request, *, record: bool = True) -> tuple[Response, Head]:
         view = View(txn, head.at, head.seq)
         seq = head.seq + 1
-        key: bytes | None = None
-        prev = new = None
-        result: Any = None
-        warnings: tuple[str, ...] = ()
+        written = _Written(None, None, None, None)
         try:
             if (req.group, req.resource) == _CLOCK:
-                outcome, result = self._advance(req, head)
+                written = _Written(None, None, self._advance(req, head), None)
             else:
                 rt = self._rtype(req)
                 self._authenticate(req)
                 self._authorize(view, req)
                 if req.verb in ("get", "list", "watch"):
-                    result = self._read(view, rt, req)
-                    outcome = Admitted(200)
+                    written = _Written(None, None, Admitted(200), self._read(view, rt, req))
                 else:
-                    key, prev, new, outcome, result, warnings = self._write(view, rt, req, head, seq)
+                    written = self._write(view, rt, req, head, seq)
         except _Refused as r:
             outcome = Denied(r.stage, r.error.code, r.error.reason, r.error.message)
             entry = LogEntry(seq, head.at, req, outcome, head.digest)
             if record:
                 head = eventlog.append(txn, entry, index_key(entry), None, None, head)
             return Response(entry, None, r.error), head
+        outcome = written.outcome
         at = outcome.decided["to"] if (req.group, req.resource) == _CLOCK else head.at
         entry = LogEntry(seq, at, req, outcome, head.digest)
         if isinstance(outcome, Conflicted):
@@ -93,9 +102,8 @@ class RequestPath:
                 head = eventlog.append(txn, entry, index_key(entry), None, None, head)
             return Response(entry, None, conflict(req.resource, req.group, req.name)), head
         if record:
-            packed, self._packed = self._packed, None
-            head = eventlog.append(txn, entry, index_key(entry), prev, new, head, packed)
-        return Response(entry, result, None, warnings), head
+            head = eventlog.append(txn, entry, index_key(entry), written.prev, written.new, head, written.packed)
+        return Response(entry, written.result, None, written.warnings), head
 
     # --- stages --------------------------------------------------------------------------------
 
@@ -163,17 +171,15 @@ class RequestPath:
         verb = req.verb
         op = operation_of(verb)
         if op is None:
-            raise _Refused("routing", StatusError(405, "MethodNotAllowed", f"the server does not allow this method on the requested resource"))
+            raise _Refused("routing", StatusError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource"))
         decided: dict = {}
         if verb == "create" and not req.subresource:
             prev = None
-            name = self._create_name(view, rt, req, head, seq, decided)
-            key = object_key(req.group, req.resource, req.namespace if rt.namespaced else "", name)
+            self._create_name(view, rt, req, head, seq, decided)
             decided["uid"] = _uid(head.digest, seq)
         else:
             name = req.name
-            key = object_key(req.group, req.resource, req.namespace, name)
-            prev = view.get_key(key)
+            prev = view.get(req.group, req.resource, req.namespace, name)
             if prev is None:
                 raise _Refused("storage", not_found(rt.plural, rt.group, name))
         if verb == "delete":
@@ -197,7 +203,7 @@ class RequestPath:
         warnings = self._check_fields(rt, req)
         expected = _expected_rv(req)
         if prev is not None and expected and expected != prev["metadata"].get("resourceVersion"):
-            return key, prev, None, Conflicted(expected, prev["metadata"].get("resourceVersion", "")), None, warnings
+            return _Written(prev, None, Conflicted(expected, prev["metadata"].get("resourceVersion", "")), None, warnings)
         probe = LogEntry(seq, head.at, req, Admitted(200, decided, "pending"), head.digest)
         try:
             new = next_object(prev, probe)
@@ -217,10 +223,9 @@ class RequestPath:
         code = 201 if verb == "create" and not req.subresource else 200
         if verb in ("update", "patch") and new is not None and _unchanged(prev, new):
             # A write that changes nothing is recorded but leaves the object (and its resourceVersion) alone.
-            return key, prev, prev, Admitted(200, decided, ""), (to_scale(prev) if req.subresource == "scale" else prev), warnings
+            return _Written(prev, prev, Admitted(200, decided, ""), to_scale(prev) if req.subresource == "scale" else prev, warnings)
         packed, digest = packed_object(new)
         outcome = Admitted(code, decided, digest)
-        self._packed = packed  # handed to the append below: one canonical pack per object
         if new is None:
             result = prev  # the object's last state: what a removal (delete, last finalizer gone) took away
         elif verb == "delete":
@@ -229,7 +234,7 @@ class RequestPath:
             result = to_scale(new)
         else:
             result = new
-        return key, prev, new, outcome, result, warnings
+        return _Written(prev, new, outcome, result, warnings, packed)
 
     @staticmethod
     def _check_fields(rt: ResourceType, req: Request) -> tuple[str, ...]:
@@ -311,7 +316,7 @@ class RequestPath:
         to = (req.body or {}).get("to")
         if not isinstance(to, int) or to < head.at:
             raise _Refused("validation", bad_request(f"the clock only moves forward (now {head.at}, asked {to})"))
-        return Admitted(200, {"to": to}), None
+        return Admitted(200, {"to": to})
 
 
 def _unchanged(prev: dict, new: dict) -> bool:
