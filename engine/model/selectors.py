@@ -484,7 +484,7 @@ def selector_from_label_selector(ls: Mapping[str, Any] | None) -> Selector:
     """
     if ls is None:
         return NOTHING
-    match_labels = ls.get("matchLabels") if isinstance(ls.get("matchLabels"), Mapping) else {}
+    match_labels = ls.get("matchLabels") if isinstance(ls.get("matchLabels"), dict) else {}
     exprs = ls.get("matchExpressions") if isinstance(ls.get("matchExpressions"), list) else []
     if len(match_labels) + len(exprs) == 0:
         return EVERYTHING
@@ -493,7 +493,7 @@ def selector_from_label_selector(ls: Mapping[str, Any] | None) -> Selector:
         for k, v in match_labels.items():
             reqs.append(Requirement.new(str(k), EQUALS, (_label_str(v),)))
         for expr in exprs:
-            expr = expr if isinstance(expr, Mapping) else {}
+            expr = expr if isinstance(expr, dict) else {}
             op = _LS_OP.get(expr.get("operator"))
             if op is None:
                 raise _bad_request(f"{go_quote(_label_str(expr.get('operator')))} is not a valid label selector operator")
@@ -512,7 +512,7 @@ def validate_label_selector(ls: Mapping[str, Any] | None, path: str) -> list[Fie
     exprs = ls.get("matchExpressions")
     for i, expr in enumerate(exprs if isinstance(exprs, list) else []):
         p = f"{path}.matchExpressions[{i}]"
-        expr = expr if isinstance(expr, Mapping) else {}
+        expr = expr if isinstance(expr, dict) else {}
         op = expr.get("operator")
         values = expr.get("values") if isinstance(expr.get("values"), list) else []
         if op in ("In", "NotIn"):
@@ -735,7 +735,7 @@ def parse_field_selector(text: str, kind: str = "") -> FieldSelector:
 def _get(obj: Mapping[str, Any], *path: str) -> Any:
     cur: Any = obj
     for p in path:
-        if not isinstance(cur, Mapping):
+        if not isinstance(cur, dict):
             return None
         cur = cur.get(p)
     return cur
@@ -767,7 +767,7 @@ def selectable_fields(obj: Mapping[str, Any], kind: str = "") -> dict[str, str]:
         status = obj.get("status") or {}
         pod_ip = ""
         ips = status.get("podIPs")
-        if isinstance(ips, list) and ips and isinstance(ips[0], Mapping):
+        if isinstance(ips, list) and ips and isinstance(ips[0], dict):
             pod_ip = _str(ips[0].get("ip"))
         elif status.get("podIP"):
             pod_ip = _str(status.get("podIP"))

@@ -61,7 +61,7 @@ NAME_RULE: dict[str, str] = {
 
 
 def _m(v: Any) -> Mapping[str, Any]:
-    return v if isinstance(v, Mapping) else {}
+    return v if isinstance(v, dict) else {}
 
 
 def _l(v: Any) -> list[Any]:
@@ -535,7 +535,7 @@ def validate_pod_template_spec(tmpl: Any, path: str) -> list[FieldError]:
 def _template_labels(tmpl: Any) -> Mapping[str, Any] | None:
     labels = _m(tmpl).get("metadata", {})
     labels = _m(labels).get("labels")
-    return labels if isinstance(labels, Mapping) else None
+    return labels if isinstance(labels, dict) else None
 
 
 def _validate_pod(obj: Mapping[str, Any], old: Mapping[str, Any] | None) -> list[FieldError]:
@@ -624,7 +624,7 @@ def _validate_selector_and_template(
     """
     errs: list[FieldError] = []
     sel = spec.get("selector")
-    if sel is not None and not isinstance(sel, Mapping):
+    if sel is not None and not isinstance(sel, dict):
         sel = {}
     if sel is None:
         if required:
@@ -672,11 +672,11 @@ def _selector_immutable(obj: Mapping[str, Any], old: Mapping[str, Any] | None) -
     old_sel = _m(old.get("spec")).get("selector")
     if _norm_selector(new_sel) == _norm_selector(old_sel):
         return []
-    return [GoFieldError("Invalid", "spec.selector", go_label_selector(new_sel if isinstance(new_sel, Mapping) else None), FIELD_IMMUTABLE)]
+    return [GoFieldError("Invalid", "spec.selector", go_label_selector(new_sel if isinstance(new_sel, dict) else None), FIELD_IMMUTABLE)]
 
 
 def _norm_selector(sel: Any) -> Any:
-    if not isinstance(sel, Mapping):
+    if not isinstance(sel, dict):
         return None
     return (
         tuple(sorted((str(k), _s(v)) for k, v in _m(sel.get("matchLabels")).items())),
@@ -766,7 +766,7 @@ def _validate_daemonset(obj: Mapping[str, Any], old: Mapping[str, Any] | None) -
     spec = _m(obj.get("spec"))
     errs: list[FieldError] = []
     sel = spec.get("selector")
-    sel = sel if isinstance(sel, Mapping) else None
+    sel = sel if isinstance(sel, dict) else None
     errs.extend(validate_label_selector(sel, "spec.selector"))
     try:
         compiled = selector_from_label_selector(sel)
@@ -842,7 +842,7 @@ def _validate_statefulset(obj: Mapping[str, Any], old: Mapping[str, Any] | None)
             )
     elif utype == "RollingUpdate":
         ru = us.get("rollingUpdate")
-        if isinstance(ru, Mapping):
+        if isinstance(ru, dict):
             rp = "spec.updateStrategy.rollingUpdate"
             errs.extend(validate_nonnegative(ru.get("partition", 0), f"{rp}.partition"))
             mu = ru.get("maxUnavailable")
@@ -863,7 +863,7 @@ def _validate_statefulset(obj: Mapping[str, Any], old: Mapping[str, Any] | None)
         )
 
     policy = spec.get("persistentVolumeClaimRetentionPolicy")
-    if isinstance(policy, Mapping):
+    if isinstance(policy, dict):
         for fld in ("whenDeleted", "whenScaled"):
             val = _s(policy.get(fld, "Retain") or "Retain")
             if val not in ("Retain", "Delete"):
@@ -876,7 +876,7 @@ def _validate_statefulset(obj: Mapping[str, Any], old: Mapping[str, Any] | None)
     errs.extend(validate_nonnegative(spec.get("replicas", 1), "spec.replicas"))
     errs.extend(validate_nonnegative(spec.get("minReadySeconds", 0), "spec.minReadySeconds"))
     ordinals = spec.get("ordinals")
-    if isinstance(ordinals, Mapping):
+    if isinstance(ordinals, dict):
         errs.extend(validate_nonnegative(ordinals.get("start", 0), "spec.ordinals.start"))
 
     serrs, compiled = _validate_selector_and_template(spec, "statefulset")
@@ -921,13 +921,13 @@ def _validate_replication_controller(obj: Mapping[str, Any], old: Mapping[str, A
     errs: list[FieldError] = []
     errs.extend(validate_nonnegative(spec.get("minReadySeconds", 0), "spec.minReadySeconds"))
     selector = spec.get("selector")
-    if not isinstance(selector, Mapping) or not selector:
+    if not isinstance(selector, dict) or not selector:
         # v1 defaulting copies the template labels into an empty selector
         selector = _template_labels(tmpl) or {}
     if selector_from_set(selector).is_empty():
         errs.append(FieldError("Required", "spec.selector", "", ""))
     errs.extend(validate_nonnegative(spec.get("replicas", 1), "spec.replicas"))
-    if not isinstance(tmpl, Mapping):
+    if not isinstance(tmpl, dict):
         errs.append(FieldError("Required", "spec.template", "", ""))
         return errs
     compiled = selector_from_set(selector)
@@ -982,7 +982,7 @@ def _validate_job(obj: Mapping[str, Any], old: Mapping[str, Any] | None) -> list
     spec = _m(obj.get("spec"))
     errs = _validate_job_spec_common(spec, "spec")
     sel = spec.get("selector")
-    if isinstance(sel, Mapping):
+    if isinstance(sel, dict):
         errs.extend(validate_label_selector(sel, "spec.selector"))
         try:
             compiled = selector_from_label_selector(sel)
@@ -1104,7 +1104,7 @@ def _validate_service(obj: Mapping[str, Any], old: Mapping[str, Any] | None) -> 
         elif _i(target) is not None:
             errs.extend(_invalid(f"{pp}.targetPort", target, names.is_valid_port_num(target)))
 
-    if isinstance(spec.get("selector"), Mapping):
+    if isinstance(spec.get("selector"), dict):
         errs.extend(validate_labels(spec.get("selector"), "spec.selector"))
     sa = spec.get("sessionAffinity", "None")
     sa = "None" if sa is None else _s(sa)
@@ -1340,7 +1340,7 @@ def _validate_pvc(obj: Mapping[str, Any], old: Mapping[str, Any] | None) -> list
     modes = [_s(m) for m in _l(spec.get("accessModes"))]
     if not modes:
         errs.append(FieldError("Required", "spec.accessModes", "", "at least 1 access mode is required"))
-    if isinstance(spec.get("selector"), Mapping):
+    if isinstance(spec.get("selector"), dict):
         errs.extend(validate_label_selector(spec.get("selector"), "spec.selector"))
     rwop = other = False
     for mode in modes:
@@ -1395,7 +1395,7 @@ _VALIDATORS: dict[str, Callable[[Mapping[str, Any], Mapping[str, Any] | None], l
 
 def validate(obj: Mapping[str, Any], old: Mapping[str, Any] | None = None) -> list[FieldError]:
     """All field errors for creating `obj` (or updating `old` to `obj`), upstream order."""
-    if not isinstance(obj, Mapping):
+    if not isinstance(obj, dict):
         return [FieldError("Invalid", "", _s(obj), "must be an object")]
     kind = _s(obj.get("kind"))
     rt = BY_KIND.get(kind)

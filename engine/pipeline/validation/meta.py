@@ -106,13 +106,13 @@ def go_label_selector(ls: Mapping[str, Any] | None) -> str:
         return "(*v1.LabelSelector)(nil)"
     ml = ls.get("matchLabels")
     exprs = ls.get("matchExpressions")
-    ml_s = go_string_map(ml if isinstance(ml, Mapping) else None)
+    ml_s = go_string_map(ml if isinstance(ml, dict) else None)
     if not isinstance(exprs, list):
         ex_s = "[]v1.LabelSelectorRequirement(nil)"
     else:
         parts = []
         for e in exprs:
-            e = e if isinstance(e, Mapping) else {}
+            e = e if isinstance(e, dict) else {}
             vals = e.get("values")
             parts.append(
                 "v1.LabelSelectorRequirement{Key:"
@@ -185,7 +185,7 @@ def validate_label_name(key: str, path: str) -> list[FieldError]:
 def validate_labels(labels: Any, path: str) -> list[FieldError]:
     """`ValidateLabels` (keys visited in sorted order so output is deterministic)."""
     errs: list[FieldError] = []
-    if not isinstance(labels, Mapping):
+    if not isinstance(labels, dict):
         return errs
     for k in sorted(labels, key=str):
         v = labels[k]
@@ -198,7 +198,7 @@ def validate_labels(labels: Any, path: str) -> list[FieldError]:
 def validate_annotations(annotations: Any, path: str) -> list[FieldError]:
     """`ValidateAnnotations`: keys are qualified names (case-insensitive); total size <= 256 KiB."""
     errs: list[FieldError] = []
-    if not isinstance(annotations, Mapping):
+    if not isinstance(annotations, dict):
         return errs
     total = 0
     for k in sorted(annotations, key=str):
@@ -217,7 +217,7 @@ def _validate_owner_references(refs: Any, path: str) -> list[FieldError]:
         return errs
     first_controller = ""
     for ref in refs:
-        if not isinstance(ref, Mapping):
+        if not isinstance(ref, dict):
             continue
         api_version = _s(ref.get("apiVersion"))
         version = api_version.rpartition("/")[2]
@@ -274,8 +274,8 @@ def _name_fn(name_rule: str | Callable[[str, bool], list[str]]) -> Callable[[str
 
 
 def _meta(obj: Mapping[str, Any]) -> Mapping[str, Any]:
-    m = obj.get("metadata") if isinstance(obj, Mapping) else None
-    return m if isinstance(m, Mapping) else {}
+    m = obj.get("metadata") if isinstance(obj, dict) else None
+    return m if isinstance(m, dict) else {}
 
 
 # -- ObjectMeta --------------------------------------------------------------------------------
