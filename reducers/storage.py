@@ -100,6 +100,8 @@ def _created(rt: ResourceType, entry: LogEntry, decided: dict) -> dict:
     obj["apiVersion"], obj["kind"] = rt.api_version, rt.kind
     meta = obj.setdefault("metadata", {})
     meta["name"] = decided.get("name") or meta.get("name")
+    if rt.kind == "Event" and decided.get("name"):
+        meta.pop("generateName", None)  # upstream's recorder names events itself: `<object>.<hex>`
     if rt.namespaced:
         meta["namespace"] = req.namespace
     else:
@@ -118,7 +120,19 @@ def _created(rt: ResourceType, entry: LogEntry, decided: dict) -> dict:
     elif rt.kind == "Namespace":
         obj["status"] = {"phase": "Active"}
     obj = _mutated(obj, decided)
+    _omit_empty(meta)
     return obj
+
+
+_OMIT_EMPTY = ("labels", "annotations", "ownerReferences", "finalizers")
+
+
+def _omit_empty(meta: dict) -> None:
+    """ObjectMeta's `omitempty` fields: an empty list or map is not stored (upstream never shows
+    `ownerReferences: []` or `labels: {}`)."""
+    for f in _OMIT_EMPTY:
+        if f in meta and not meta[f]:
+            del meta[f]
 
 
 def _initial_status(kind: str) -> dict:
@@ -210,6 +224,7 @@ def _spec_of(obj: dict) -> dict:
 def _finish(rt: ResourceType, prev: dict, new: dict, entry: LogEntry) -> dict | None:
     """Generation, resourceVersion, and removal once the last finalizer is gone."""
     meta = new["metadata"]
+    _omit_empty(meta)
     if rt.kind in GENERATION_KINDS:
         gen = prev.get("metadata", {}).get("generation", 1)
         meta["generation"] = gen + 1 if _spec_of(new) != _spec_of(prev) else gen
