@@ -13,7 +13,7 @@ import ast
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-PURE_DIRS = ("reducers", "projections", "engine/controllers", "engine/pipeline/admission")
+PURE_DIRS = ("reducers", "projections", "engine/controllers", "engine/kubelet_sim", "engine/pipeline/admission")
 
 FORBIDDEN_MODULES = {"time", "datetime", "random", "secrets", "uuid", "os", "lmdb", "logging", "structlog",
                      "socket", "subprocess", "threading", "asyncio"}

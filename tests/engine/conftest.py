@@ -13,9 +13,19 @@ def booted(cluster: Cluster, **kw) -> Cluster:
     return cluster
 
 
+def foundation_actors():
+    """The storage-level actors only: these tests check the API server's semantics, so workload
+    controllers (which would fill in Deployment status, create pods ...) stay out of them."""
+    from engine.controllers.garbage_collector import GarbageCollector
+    from engine.controllers.namespace import NamespaceController
+
+    return [GarbageCollector(), NamespaceController()]
+
+
 @pytest.fixture(params=["memory", "lmdb"])
 def cluster(request, tmp_path):
-    c = Cluster.memory() if request.param == "memory" else Cluster.open(str(tmp_path / "data"))
+    actors = foundation_actors()
+    c = Cluster.memory(actors=actors) if request.param == "memory" else Cluster.open(str(tmp_path / "data"), actors=actors)
     yield booted(c)
     c.close()
 
