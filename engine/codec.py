@@ -113,6 +113,22 @@ def entry_to_primitive(e: LogEntry) -> dict:
     }
 
 
+_FREE_FORM = frozenset({"body", "params", "decided"})  # user-shaped values: the only maps of unknown order
+
+
+def _canonical_entry(e: LogEntry) -> dict:
+    """`canon(entry_to_primitive(e))`, built directly: the envelope's keys are known, so only the
+    free-form values (body, params, decided) need the recursive sort. Same bytes, less work."""
+    def part(d: dict) -> dict:
+        return {k: (canon(d[k]) if k in _FREE_FORM else d[k]) for k in sorted(d)}
+
+    req = part(_conv.unstructure(e.request))
+    if "groups" in req:
+        req["groups"] = list(req["groups"])
+    return {"at": e.at, "out": part(_unstructure_outcome(e.outcome)), "prev": e.prev_digest, "req": req,
+            "seq": e.seq, "type": ENTRY_TYPE, "v": SCHEMA_VERSION}
+
+
 # Upcasters: schema version -> function turning that version's primitive into the next one's.
 UPCASTERS: dict[int, Callable[[dict], dict]] = {}
 
@@ -146,8 +162,11 @@ def entry_from_primitive(d: dict) -> LogEntry:
         raise CodecError(f"malformed entry: {exc!r}") from None
 
 
+_packer = msgpack.Packer(use_bin_type=True, use_single_float=False, autoreset=True)
+
+
 def encode_entry(e: LogEntry) -> bytes:
-    return pack(entry_to_primitive(e))
+    return _packer.pack(_canonical_entry(e))
 
 
 def decode_entry(data: bytes) -> LogEntry:
