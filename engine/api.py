@@ -26,15 +26,17 @@ def default_actors() -> list:
     """Every actor of a cluster, in the order they are offered work (upstream's top-down order:
     owners before what they own, then scheduling, then the nodes). The order is part of the log's
     determinism: changing it changes which request comes first at a given moment."""
+    from engine.controllers.daemonset import DaemonSetController
     from engine.controllers.deployment import DeploymentController
     from engine.controllers.garbage_collector import GarbageCollector
     from engine.controllers.namespace import NamespaceController
+    from engine.controllers.podgc import PodGarbageCollector
     from engine.controllers.replicaset import ReplicaSetController, ReplicationManager
     from engine.controllers.scheduler import Scheduler
     from engine.kubelet_sim import Kubelet, NodeMonitor
 
     return [GarbageCollector(), NamespaceController(), DeploymentController(), ReplicaSetController(),
-            ReplicationManager(), Scheduler(), NodeMonitor(), Kubelet()]
+            ReplicationManager(), DaemonSetController(), PodGarbageCollector(), Scheduler(), NodeMonitor(), Kubelet()]
 
 
 class Cluster:

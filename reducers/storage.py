@@ -76,6 +76,8 @@ def next_object(prev: dict | None, entry: LogEntry) -> dict | None:
             meta.pop(f, None)
     meta.pop("managedFields", None)
     new["apiVersion"], new["kind"] = prev["apiVersion"], prev["kind"]
+    if rt.kind == "DaemonSet":
+        _template_generation(new, prev)
     if has_status_subresource(rt) and rt.kind not in _KEEP_STATUS_ON_CREATE:
         if "status" in prev:
             new["status"] = clone(prev["status"])
@@ -120,6 +122,8 @@ def _created(rt: ResourceType, entry: LogEntry, decided: dict) -> dict:
     elif rt.kind == "Namespace":
         obj["status"] = {"phase": "Active"}
     obj = _mutated(obj, decided)
+    if rt.kind == "DaemonSet":
+        _template_generation(obj, None)
     _omit_empty(meta)
     return obj
 
@@ -135,6 +139,23 @@ def _omit_empty(meta: dict) -> None:
             del meta[f]
 
 
+_TEMPLATE_GENERATION = "deprecated.daemonset.template.generation"
+
+
+def _template_generation(new: dict, prev: dict | None) -> None:
+    """DaemonSet's template generation annotation (upstream's daemonSetStrategy): "1" on create
+    unless a valid one is given; on update carried over, plus one when spec.template changed."""
+    ann = new.setdefault("metadata", {}).setdefault("annotations", {})
+    if prev is None:
+        given = ann.get(_TEMPLATE_GENERATION, "")
+        if not (isinstance(given, str) and given.isdigit() and int(given) >= 1):
+            ann[_TEMPLATE_GENERATION] = "1"
+        return
+    old = ((prev.get("metadata") or {}).get("annotations") or {}).get(_TEMPLATE_GENERATION, "1")
+    changed = (new.get("spec") or {}).get("template") != (prev.get("spec") or {}).get("template")
+    ann[_TEMPLATE_GENERATION] = str(int(old) + 1) if changed and old.isdigit() else old
+
+
 def _initial_status(kind: str) -> dict:
     if kind == "Pod":
         return {"phase": "Pending"}
@@ -144,6 +165,8 @@ def _initial_status(kind: str) -> dict:
         return {"phase": "Pending"}
     if kind in ("ReplicaSet", "ReplicationController"):
         return {"replicas": 0}  # upstream's status.replicas has no omitempty
+    if kind == "DaemonSet":  # these four have no omitempty upstream
+        return {"currentNumberScheduled": 0, "numberMisscheduled": 0, "desiredNumberScheduled": 0, "numberReady": 0}
     if kind == "Service":
         return {"loadBalancer": {}}
     return {}
