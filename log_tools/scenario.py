@@ -47,6 +47,12 @@ current state (read straight from the store, so nothing is recorded):
     {{rv:TYPE/NAME}}   {{rv:NAMESPACE/TYPE/NAME}}    metadata.resourceVersion
     {{seq}}                                          the head seq now
     {{mark:NAME}}                                    the head seq a `mark` step remembered
+    {{owned:TYPE/NAME}}  {{owned:NAMESPACE/TYPE/NAME}}  the name of the first object (by name) the
+                                                     object controls (a controller ownerReference
+                                                     to its uid) that is not being deleted: "the
+                                                     first pod of the RC"; `#N` after the
+                                                     reference picks the N-th (0-based) instead,
+                                                     e.g. {{owned:rc/frontend#2}}
 
 A step whose exit code differs from `expect` stops the run with a ScenarioError naming the step,
 the command and both streams.
@@ -218,6 +224,31 @@ class _Run:
             raise ScenarioError(f"template reference {ref!r}: no such object in the current state")
         return obj
 
+    def owned(self, ref: str) -> str:
+        """`{{owned:REF[#N]}}`: the N-th (by name) live object whose controller is REF."""
+        from engine.log import eventlog
+        from engine.log.lmdb_store import LmdbStore
+
+        ref, _, index_text = ref.partition("#")
+        try:
+            index = int(index_text or 0)
+        except ValueError:
+            raise ScenarioError(f"template reference {ref}#{index_text}: the index after # must be a number") from None
+        uid = self.lookup(ref)["metadata"]["uid"]
+        store = LmdbStore(self.data_dir, read_only=True)
+        try:
+            with store.begin() as txn:
+                objs = [eventlog.get_object(txn, k) for k in eventlog.dependents(txn, uid)]
+        finally:
+            store.close()
+        names = sorted(
+            o["metadata"]["name"] for o in objs
+            if o is not None and not o["metadata"].get("deletionTimestamp")
+            and any(r.get("uid") == uid and r.get("controller") for r in o["metadata"].get("ownerReferences") or ()))
+        if index >= len(names):
+            raise ScenarioError(f"template reference {ref!r}: it controls {len(names)} live objects, no #{index}")
+        return names[index]
+
     def substitute(self, text: str) -> str:
         def one(m: re.Match) -> str:
             what, arg = m.group(1), (m.group(2) or "").strip()
@@ -231,7 +262,9 @@ class _Run:
                 return self.lookup(arg)["metadata"]["uid"]
             if what == "rv":
                 return self.lookup(arg)["metadata"]["resourceVersion"]
-            raise ScenarioError(f"template {m.group(0)}: unknown placeholder (uid, rv, seq, mark)")
+            if what == "owned":
+                return self.owned(arg)
+            raise ScenarioError(f"template {m.group(0)}: unknown placeholder (uid, rv, seq, mark, owned)")
 
         return _PLACEHOLDER.sub(one, text)
 

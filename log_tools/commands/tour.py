@@ -1,8 +1,16 @@
 """`ktape tour`: the seed tutorial's commands, played against a fresh cluster on a local LMDB log.
 
 It boots a cluster at a fixed virtual start time (so every run writes the same log), runs the
-seed's controller-chapter commands known so far as a user would type them, then shows the log,
-a state `--at` an earlier moment, a diff and `ktape verify`.
+seed's controller-chapter commands as a user would type them (the ReplicationController and
+ReplicaSets, the Deployment with apply, label, scale and the three patch types, time travel and
+a diff, deletes with cascade), then the Deployment chapter in short: the rollouts of v2..v4 with
+--record, the history, undo and undo --to-revision, the canary (pause and resume) and
+revisionHistoryLimit 0; it ends with the log, the pods, a state `--at` an earlier moment and
+`ktape verify`.
+
+Commands run with the repository's `fixtures/` folder as the working directory (restored after),
+so manifest paths read `manifests/rc.yaml` and what `--record` writes does not depend on where
+the tour is started.
 """
 
 from __future__ import annotations
@@ -14,9 +22,21 @@ import sys
 from io import StringIO
 from typing import Callable, Union
 
-START = "2026-01-01T00:00:00Z"
+import attrs
 
-Step = Union[str, list[str], Callable[[dict], list[str]]]
+START = "2026-01-01T00:00:00Z"
+FIXTURES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "fixtures")
+
+
+@attrs.frozen
+class Fails:
+    """A step whose non-zero exit code is the point (kubectl refuses it too)."""
+
+    argv: Union[list[str], Callable[[dict], list[str]]]
+    code: int = 1
+
+
+Step = Union[str, list[str], Callable[[dict], list[str]], Fails]
 
 
 def register(subs, common) -> None:
@@ -26,28 +46,32 @@ def register(subs, common) -> None:
     p.set_defaults(run=run_tour)
 
 
-def manifests_dir() -> str:
-    return os.path.relpath(os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "fixtures", "manifests"))
+def _mark(name: str, argv: list[str]) -> Callable[[dict], list[str]]:
+    """A step that first remembers the head seq as `name` (for a later --at or diff)."""
+    return lambda mem: mem.update({name: _now(mem)}) or argv
 
 
-def steps(m: str) -> list[Step]:
-    f = lambda name: os.path.join(m, name)  # noqa: E731
+def steps() -> list[Step]:
+    f = lambda name: f"manifests/{name}"  # noqa: E731  (relative to fixtures/, the working directory)
+    deploy = "deployment/nginx-deploy"
     return [
         "A new cluster: every bootstrap step is a record in the log.",
         ["init", "--start-time", START],
         ["get", "nodes", "-o", "wide"],
         ["get", "namespaces"],
-        "ReplicationController and ReplicaSets from the seed (their controllers come with the next issue).",
+        "ReplicationController and ReplicaSets from the seed: their controllers create the pods at once.",
         ["create", "-f", f("rc.yaml")],
         ["create", "-f", f("rs-matchlabels.yaml")],
         ["create", "-f", f("rs-matchexpressions-exists.yaml")],
         "The seed's In example: its template label is outside the selector, so the server refuses it.",
-        ["create", "-f", f("rs-matchexpressions-in.yaml")],
+        Fails(["create", "-f", f("rs-matchexpressions-in.yaml")]),
+        "The virtual clock moves only by records: 30 s later the kubelets have the pods running.",
+        ["advance", "30s"],
         ["get", "rc,rs", "--show-labels"],
         "The Deployment: apply (client-side, three-way), then read it back.",
         ["apply", "-f", f("nginx-deploy.yaml"), "--record"],
         ["get", "deployment", "nginx-deploy", "-o", "yaml"],
-        lambda mem: mem.update(before_scale=_now(mem)) or ["label", "deployment", "nginx-deploy", "tier=web"],
+        _mark("before_scale", ["label", "deployment", "nginx-deploy", "tier=web"]),
         ["scale", "deployments.apps", "nginx-deploy", "--replicas=3"],
         ["patch", "deployment", "nginx-deploy", "-p", '{"spec":{"strategy":{"rollingUpdate":{"maxSurge":1,"maxUnavailable":0}}}}'],
         ["patch", "deployment", "nginx-deploy", "--type", "merge", "-p", '{"metadata":{"annotations":{"team":"web"}}}'],
@@ -62,9 +86,60 @@ def steps(m: str) -> list[Step]:
         ["delete", "rc", "frontend"],
         ["delete", "deployment", "nginx-deploy", "--cascade=foreground"],
         ["get", "deploy,rc,rs"],
-        "Every request, reads and refusals included, is in the log.",
-        ["log", "--tail", "15"],
+        "Refusals are recorded too.",
         ["log", "--outcome", "denied"],
+        # --- the Deployment chapter ---------------------------------------------------------------
+        "The Deployment chapter, from the start (\"删除所有deployment,重新来\"): apply with --record, three replicas.",
+        ["apply", "-f", f("nginx-deploy.yaml"), "--record"],
+        ["scale", "deployments.apps", "nginx-deploy", "--replicas=3"],
+        "`rollout status` moves the virtual clock until the rollout is complete, printing kubectl's progress lines.",
+        ["rollout", "status", deploy],
+        "New images with --record: each is a rolling update to a new ReplicaSet (25% surge, 25% unavailable).",
+        ["set", "image", deploy, "nginx=wangyanglinux/myapp:v2", "--record"],
+        ["rollout", "status", deploy],
+        ["set", "image", deploy, "nginx=wangyanglinux/myapp:v3", "--record"],
+        ["rollout", "status", deploy],
+        ["set", "image", deploy, "nginx=wangyanglinux/myapp:v4", "--record"],
+        ["rollout", "status", deploy],
+        "Four revisions, each with the command that made it; four ReplicaSets, only v4's scaled up.",
+        ["rollout", "history", "deployment", "nginx-deploy"],
+        ["get", "rs", "-o", "wide"],
+        "undo goes back to the previous revision (v3): its ReplicaSet is reused and becomes revision 5.",
+        ["rollout", "undo", deploy],
+        ["rollout", "status", deploy],
+        "undo --to-revision=2 brings v2 back as revision 6; revisions 2 and 3 are gone from the list.",
+        ["rollout", "undo", "deployment", "nginx-deploy", "--to-revision=2"],
+        ["rollout", "status", deploy],
+        ["rollout", "history", "deployment", "nginx-deploy"],
+        "The canary: surge one pod, never go below three, then set a new image and pause at once.",
+        ["patch", "deployment", "nginx-deploy", "-p", '{"spec":{"strategy":{"rollingUpdate":{"maxSurge":1,"maxUnavailable":0}}}}'],
+        ["set", "image", "deploy", "nginx-deploy", "nginx=wangyanglinux/myapp:v5"],
+        ["rollout", "pause", "deploy", "nginx-deploy"],
+        ["advance", "5s"],
+        "One v5 pod beside the three v2 pods; while paused the rollout goes no further (kubectl would wait for ever).",
+        ["get", "pods", "--show-labels"],
+        Fails(["rollout", "status", "deploy", "nginx-deploy", "--timeout=10s"]),
+        "Resume: the rollout finishes and every pod runs v5.",
+        ["rollout", "resume", "deploy", "nginx-deploy"],
+        ["rollout", "status", "deployments", "nginx-deploy"],
+        ["get", "pods", "--show-labels"],
+        "revisionHistoryLimit 0 (the seed's production example): nothing to roll back to once v2 has rolled out.",
+        ["delete", "deployment", "nginx-deploy"],
+        ["create", "-f", f("nginx-deploy-v1.yaml")],
+        ["rollout", "status", deploy],
+        _mark("before_last_rollout", ["apply", "-f", f("nginx-deploy-v2.yaml")]),
+        ["rollout", "status", deploy],
+        ["get", "rs"],
+        "The log remembers the pruned revision: who created it, and the seq that deleted it under the limit.",
+        ["rollout", "history", deploy, "--all"],
+        Fails(["rollout", "undo", deploy]),
+        # --- the end -----------------------------------------------------------------------------
+        "Every request, reads and refusals included, is in the log.",
+        ["log", "--tail", "20"],
+        ["get", "pods", "-o", "wide"],
+        "Time travel: the Deployment just before the last rollout (still v1, one ReplicaSet).",
+        lambda mem: ["get", "deployment", "nginx-deploy", "--at", str(mem["before_last_rollout"]), "-o", "wide"],
+        lambda mem: ["get", "rs", "--at", str(mem["before_last_rollout"])],
         ["now"],
         ["verify"],
     ]
@@ -83,25 +158,37 @@ def _now(mem: dict) -> int:
     return json.loads(buf.getvalue())["seq"]
 
 
+def _shown(argv: list[str]) -> str:
+    return " ".join(a if " " not in a and "{" not in a else f"'{a}'" for a in argv)
+
+
 def run_tour(ctx, args) -> int:
     from log_tools.cli import main
 
-    if os.path.exists(args.dir):
-        shutil.rmtree(args.dir)
-    mem = {"dir": args.dir}
-    failures = 0
-    for step in steps(manifests_dir()):
-        if isinstance(step, str):
-            print(f"\n# {step}")
-            continue
-        argv = step(mem) if callable(step) else step
-        shown = " ".join(a if " " not in a and "{" not in a else f"'{a}'" for a in argv)
-        print(f"$ ktape {shown}", flush=True)
-        rc = main(argv + ["--data", args.dir])
-        sys.stdout.flush()
-        sys.stderr.flush()
-        expected_failure = "rs-matchexpressions-in.yaml" in " ".join(argv)
-        if rc != 0 and not expected_failure:
-            failures += 1
+    data = os.path.abspath(args.dir)
+    if os.path.exists(data):
+        shutil.rmtree(data)
+    mem = {"dir": data}
+    failures: list[str] = []
+    old_cwd = os.getcwd()
+    os.chdir(FIXTURES)
+    try:
+        for step in steps():
+            if isinstance(step, str):
+                print(f"\n# {step}")
+                continue
+            want = step.code if isinstance(step, Fails) else 0
+            raw = step.argv if isinstance(step, Fails) else step
+            argv = raw(mem) if callable(raw) else raw
+            print(f"$ ktape {_shown(argv)}", flush=True)
+            rc = main(argv + ["--data", data])
+            sys.stdout.flush()
+            sys.stderr.flush()
+            if rc != want:
+                failures.append(f"ktape {_shown(argv)} exited {rc}, expected {want}")
+    finally:
+        os.chdir(old_cwd)
+    if failures:
+        print("\nThe tour did not go as planned:", *failures, sep="\n  ", file=sys.stderr)
     print(f"\nThe tour's log is in {args.dir}; try: ktape --data {args.dir} log")
     return 1 if failures else 0
