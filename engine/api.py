@@ -26,9 +26,11 @@ def default_actors() -> list:
     """Every actor of a cluster, in the order they are offered work (upstream's top-down order:
     owners before what they own, then scheduling, then the nodes). The order is part of the log's
     determinism: changing it changes which request comes first at a given moment."""
+    from engine.controllers.cronjob import CronJobController
     from engine.controllers.daemonset import DaemonSetController
     from engine.controllers.deployment import DeploymentController
     from engine.controllers.garbage_collector import GarbageCollector
+    from engine.controllers.job import JobController, TTLAfterFinishedController
     from engine.controllers.namespace import NamespaceController
     from engine.controllers.podgc import PodGarbageCollector
     from engine.controllers.replicaset import ReplicaSetController, ReplicationManager
@@ -36,7 +38,8 @@ def default_actors() -> list:
     from engine.kubelet_sim import Kubelet, NodeMonitor
 
     return [GarbageCollector(), NamespaceController(), DeploymentController(), ReplicaSetController(),
-            ReplicationManager(), DaemonSetController(), PodGarbageCollector(), Scheduler(), NodeMonitor(), Kubelet()]
+            ReplicationManager(), DaemonSetController(), CronJobController(), JobController(),
+            TTLAfterFinishedController(), PodGarbageCollector(), Scheduler(), NodeMonitor(), Kubelet()]
 
 
 class Cluster:

@@ -124,6 +124,8 @@ def _created(rt: ResourceType, entry: LogEntry, decided: dict) -> dict:
     obj = _mutated(obj, decided)
     if rt.kind == "DaemonSet":
         _template_generation(obj, None)
+    if rt.kind == "Job":
+        _job_selector(obj)
     _omit_empty(meta)
     return obj
 
@@ -137,6 +139,24 @@ def _omit_empty(meta: dict) -> None:
     for f in _OMIT_EMPTY:
         if f in meta and not meta[f]:
             del meta[f]
+
+
+def _job_selector(job: dict) -> None:
+    """The Job registry's generateSelector: unless spec.manualSelector, the template and the
+    selector carry the Job's uid (and name) labels; empty Job labels default to the template's."""
+    spec = job.setdefault("spec", {})
+    uid, name = job["metadata"]["uid"], job["metadata"]["name"]
+    if not spec.get("manualSelector"):
+        labels = spec.setdefault("template", {}).setdefault("metadata", {}).setdefault("labels", {})
+        for k, v in (("batch.kubernetes.io/controller-uid", uid), ("batch.kubernetes.io/job-name", name),
+                     ("controller-uid", uid), ("job-name", name)):
+            labels.setdefault(k, v)
+        sel = spec.setdefault("selector", {})
+        sel.setdefault("matchLabels", {}).setdefault("batch.kubernetes.io/controller-uid", uid)
+    if not job["metadata"].get("labels"):
+        tl = ((spec.get("template") or {}).get("metadata") or {}).get("labels")
+        if tl:
+            job["metadata"]["labels"] = dict(tl)
 
 
 _TEMPLATE_GENERATION = "deprecated.daemonset.template.generation"

@@ -294,6 +294,11 @@ def run_apply(ctx, args) -> int:
             continue
         current = live.obj
         raw_last = ((current.get("metadata") or {}).get("annotations") or {}).get(LAST_APPLIED)
+        if raw_last is None:
+            print(f"Warning: resource {rt.plural}/{name} is missing the {LAST_APPLIED} annotation which is "
+                  "required by kubectl apply. kubectl apply should only be used on resources created declaratively "
+                  "by either kubectl create --save-config or kubectl apply. The missing annotation will be patched "
+                  "automatically.", file=sys.stderr)
         last = json.loads(raw_last) if raw_last else None
         patch = three_way_strategic_patch(last, modified, current, rt.kind)
         if not patch:
@@ -455,8 +460,15 @@ def _events_for(ctx, obj: dict, at: int | None) -> list[dict]:
     return [e for e in resp.obj["items"] if (e.get("involvedObject") or {}).get("uid") == uid]
 
 
+_POD_OWNERS = frozenset({"ReplicaSet", "ReplicationController", "DaemonSet", "StatefulSet", "Job"})
+
+
 def _related(ctx, rt: ResourceType, obj: dict, at: int | None) -> dict:
-    """For a Deployment: its new and old ReplicaSets, as kubectl describe shows them."""
+    """What kubectl describe shows beside the object: a Deployment's new and old ReplicaSets, a
+    workload's pods (for `Pods Status:`)."""
+    if rt.kind in _POD_OWNERS:
+        resp = ctx.client().list("pods", obj["metadata"].get("namespace"), at=at)
+        return {} if resp.error else {"pods": resp.obj["items"]}
     if rt.kind != "Deployment":
         return {}
     meta = obj["metadata"]

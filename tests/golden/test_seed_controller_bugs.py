@@ -25,8 +25,6 @@ def _booted(tmp_path: Path, nodes: int = 2) -> Path:
     return data
 
 
-@pytest.mark.xfail(strict=True, reason="log_tools/commands/objects.py _related() gives describe no pods for RC/RS, "
-                                       "so `Pods Status` always reads 0 Running")
 @pytest.mark.parametrize("manifest,target", [("manifests/rc.yaml", "rc/frontend"),
                                              ("manifests/rs-matchlabels.yaml", "rs/frontend")])
 def test_describe_replication_controller_and_replica_set_count_their_pods(tmp_path, manifest, target):
@@ -39,8 +37,6 @@ def test_describe_replication_controller_and_replica_set_count_their_pods(tmp_pa
     assert "Pods Status:  3 Running / 0 Waiting / 0 Succeeded / 0 Failed\n" in out
 
 
-@pytest.mark.xfail(strict=True, reason="log_tools/commands/objects.py run_apply() patches an object that has no "
-                                       "last-applied-configuration without kubectl's warning on stderr")
 def test_apply_over_a_created_object_warns_about_the_missing_annotation(tmp_path):
     # kubectl apply.go: fmt.Fprintf(o.ErrOut, warningNoLastAppliedConfigAnnotation, ...) when the live
     # object lacks the annotation, then patches it in. The seed does exactly this:

@@ -1016,6 +1016,9 @@ def _validate_cronjob(obj: Mapping[str, Any], old: Mapping[str, Any] | None) -> 
     if not schedule:
         errs.append(FieldError("Required", "spec.schedule", "", ""))
     # cron expression validated by the CronJob issue
+    from engine.controllers.cronjob.validation import validate_cronjob_schedule
+
+    errs.extend(validate_cronjob_schedule(spec, _m(old.get("spec")) if old is not None else None))
     if spec.get("startingDeadlineSeconds") is not None:
         errs.extend(validate_nonnegative(spec.get("startingDeadlineSeconds"), "spec.startingDeadlineSeconds"))
     cp = spec.get("concurrencyPolicy", "Allow")
