@@ -34,11 +34,13 @@ def default_actors() -> list:
     from engine.controllers.namespace import NamespaceController
     from engine.controllers.podgc import PodGarbageCollector
     from engine.controllers.replicaset import ReplicaSetController, ReplicationManager
+    from engine.controllers.pv_binder import VolumeBinder
     from engine.controllers.scheduler import Scheduler
+    from engine.controllers.statefulset import StatefulSetController
     from engine.kubelet_sim import Kubelet, NodeMonitor
 
     return [GarbageCollector(), NamespaceController(), DeploymentController(), ReplicaSetController(),
-            ReplicationManager(), DaemonSetController(), CronJobController(), JobController(),
+            ReplicationManager(), StatefulSetController(), VolumeBinder(), DaemonSetController(), CronJobController(), JobController(),
             TTLAfterFinishedController(), PodGarbageCollector(), Scheduler(), NodeMonitor(), Kubelet()]
 
 

@@ -185,6 +185,8 @@ def _initial_status(kind: str) -> dict:
         return {"phase": "Pending"}
     if kind in ("ReplicaSet", "ReplicationController"):
         return {"replicas": 0}  # upstream's status.replicas has no omitempty
+    if kind == "StatefulSet":  # neither has omitempty upstream
+        return {"replicas": 0, "availableReplicas": 0}
     if kind == "DaemonSet":  # these four have no omitempty upstream
         return {"currentNumberScheduled": 0, "numberMisscheduled": 0, "desiredNumberScheduled": 0, "numberReady": 0}
     if kind == "Service":
