@@ -30,6 +30,7 @@ def default_actors() -> list:
     from engine.controllers.daemonset import DaemonSetController
     from engine.controllers.deployment import DeploymentController
     from engine.controllers.garbage_collector import GarbageCollector
+    from engine.controllers.hpa import HorizontalPodAutoscalerController
     from engine.controllers.job import JobController, TTLAfterFinishedController
     from engine.controllers.namespace import NamespaceController
     from engine.controllers.podgc import PodGarbageCollector
@@ -39,7 +40,7 @@ def default_actors() -> list:
     from engine.controllers.statefulset import StatefulSetController
     from engine.kubelet_sim import Kubelet, NodeMonitor
 
-    return [GarbageCollector(), NamespaceController(), DeploymentController(), ReplicaSetController(),
+    return [GarbageCollector(), NamespaceController(), HorizontalPodAutoscalerController(), DeploymentController(), ReplicaSetController(),
             ReplicationManager(), StatefulSetController(), VolumeBinder(), DaemonSetController(), CronJobController(), JobController(),
             TTLAfterFinishedController(), PodGarbageCollector(), Scheduler(), NodeMonitor(), Kubelet()]
 

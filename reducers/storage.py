@@ -17,6 +17,7 @@ from engine.records import LogEntry
 from engine.registry import BY_GROUP_RESOURCE, GENERATION_KINDS, ResourceType
 from reducers.clone import clone
 from reducers.defaults import apply_defaults
+from reducers.hpa_convert import v1_to_v2
 from reducers.patch import apply_patch, json_patch
 
 # Kinds whose create keeps the status the client sent (kubelets register nodes with status).
@@ -61,6 +62,8 @@ def next_object(prev: dict | None, entry: LogEntry) -> dict | None:
         return _finish(rt, prev, new, entry)
     if verb == "update":
         new = clone(req.body)
+        if rt.kind == "HorizontalPodAutoscaler":
+            new = v1_to_v2(new)
     elif verb == "patch":
         new = _patched(prev, req, rt)  # a fresh object: the patch library never shares its input
     else:
@@ -98,7 +101,10 @@ def _mutated(obj: dict, decided: dict) -> dict:
 
 def _created(rt: ResourceType, entry: LogEntry, decided: dict) -> dict:
     req = entry.request
-    obj = apply_defaults(clone(req.body), copy=False)
+    body = clone(req.body)
+    if rt.kind == "HorizontalPodAutoscaler":
+        body = v1_to_v2(body)  # the API server stores autoscaling/v2; a v1 write is converted on the way in
+    obj = apply_defaults(body, copy=False)
     obj["apiVersion"], obj["kind"] = rt.api_version, rt.kind
     meta = obj.setdefault("metadata", {})
     meta["name"] = decided.get("name") or meta.get("name")

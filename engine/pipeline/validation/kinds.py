@@ -1375,10 +1375,17 @@ def _validate_pvc(obj: Mapping[str, Any], old: Mapping[str, Any] | None) -> list
     return errs
 
 
+def _validate_hpa(obj: Mapping[str, Any], old: Mapping[str, Any] | None) -> list[FieldError]:
+    from engine.controllers.hpa.validation import validate_hpa
+
+    return validate_hpa(obj, old)
+
+
 _VALIDATORS: dict[str, Callable[[Mapping[str, Any], Mapping[str, Any] | None], list[FieldError]]] = {
     "Pod": _validate_pod,
     "PodTemplate": _validate_pod_template,
     "Deployment": _validate_deployment,
+    "HorizontalPodAutoscaler": _validate_hpa,
     "ReplicaSet": _validate_replicaset,
     "DaemonSet": _validate_daemonset,
     "StatefulSet": _validate_statefulset,
