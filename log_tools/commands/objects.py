@@ -357,9 +357,7 @@ def parse_targets(tokens: list[str]) -> list[tuple[ResourceType, list[str]]]:
             types += [resolve(a) for a in ALL]
         elif k:
             types.append(resolve(k))
-    if names and len(types) > 1:
-        raise client_error("you must specify only one resource type when passing names")
-    return [(t, list(names)) for t in types]
+    return [(t, list(names)) for t in types]  # `get deploy,svc web`: each type, each name (as kubectl)
 
 
 def fetch(ctx, args, rt: ResourceType, names: list[str], at: int | None, errors: list[StatusError]) -> list[dict]:
