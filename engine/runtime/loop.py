@@ -8,6 +8,7 @@ wake-up times actors ask for in the `timers` table.
 
 from __future__ import annotations
 
+import sys
 from collections import OrderedDict
 from typing import Iterable
 
@@ -21,6 +22,7 @@ from engine.runtime.actor import Actor
 from engine.view import View
 
 MAX_STEPS = 200_000
+ACTOR_RETRY_US = 1_000_000  # an actor that raised is offered the key again one virtual second later
 
 
 class FixedPointError(RuntimeError):
@@ -54,7 +56,12 @@ class Runtime:
             steps += 1
             if steps > MAX_STEPS:
                 raise FixedPointError(f"actor {name} did not settle after {MAX_STEPS} steps (last key {key!r})")
-            decision = actor.decide(View(txn, head.at, head.seq), key)
+            try:
+                decision = actor.decide(View(txn, head.at, head.seq), key)
+            except Exception as exc:  # a controller bug must not wedge the API: report it, retry later
+                sys.stderr.write(f"warning: actor {name} failed on {key!r}: {type(exc).__name__}: {exc}\n")
+                txn.put("timers", u64(head.at + ACTOR_RETRY_US) + name.encode() + b"\x01" + key, b"")
+                continue
             for req in decision.requests:
                 resp, head = path.handle(txn, head, req)
                 out.append(resp)

@@ -22,9 +22,12 @@ from engine.runtime.actor import NOTHING, Decision
 from engine.view import View
 
 from .context import Sync
+from .rolling import SyncError
 from .sync import adoption_patch, can_adopt, sync_deployment
 from .util.fenceposts import RECREATE, strategy_type
 from .util.replicasets import creation_key
+
+SYNC_RETRY_US = 1_000_000  # a failed sync is tried again one second later
 
 _SEP = b"\x00"
 
@@ -96,6 +99,10 @@ class DeploymentController:
             sync_deployment(ctx)
         except IntOrStringError:
             return NOTHING  # invalid surge/unavailable (validation rejects them first); upstream requeues
+        except SyncError:
+            # Upstream returns the error and requeues; a replica set's stale status is the usual cause,
+            # and its next status write wakes this Deployment anyway.
+            return Decision(requeue_at=view.now + SYNC_RETRY_US)
         return Decision(tuple(ctx.requests), ctx.requeue_at, again=ctx.again)
 
     def adopt_orphans(self, view: View, namespace: str) -> Decision:

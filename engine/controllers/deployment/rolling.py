@@ -67,6 +67,10 @@ def reconcile_old_replica_sets(ctx: Sync, all_rss: list, old_rss: list[dict], ne
     return cleaned + scaled_down > 0
 
 
+class SyncError(ValueError):
+    """A sync that upstream ends with an error (and a rate-limited requeue) instead of writes."""
+
+
 def cleanup_unhealthy_replicas(ctx: Sync, old_rss: list[dict], max_cleanup: int) -> tuple[list[dict], int]:
     """Scale old RSs (oldest first) down by their unavailable replicas, up to max_cleanup in total."""
     old_rss = by_creation(old_rss)
@@ -81,7 +85,7 @@ def cleanup_unhealthy_replicas(ctx: Sync, old_rss: list[dict], max_cleanup: int)
         count = min(max_cleanup - total, spec_replicas(rs) - status_int(rs, "availableReplicas"))
         new_count = spec_replicas(rs) - count
         if new_count > spec_replicas(rs):
-            raise ValueError(f"when cleaning up unhealthy replicas, got invalid request to scale down "
+            raise SyncError(f"when cleaning up unhealthy replicas, got invalid request to scale down "
                              f"{rs['metadata'].get('namespace', '')}/{rs['metadata']['name']} {spec_replicas(rs)} -> {new_count}")
         _, updated = ctx.scale_replica_set_and_record_event(rs, new_count)
         total += count
