@@ -39,6 +39,24 @@ class View:
                 out.append((split_key(key), obj))
         return out
 
+    def pods_on_node(self, node: str) -> list[dict]:
+        """The pods whose spec.nodeName is `node` ("": not bound yet), in key order, from `idx_node`."""
+        out = []
+        for key, _facts in eventlog.pods_on_node(self.txn, node):
+            obj = eventlog.get_object(self.txn, key)
+            if obj is not None:
+                out.append(obj)
+        return out
+
+    def raw_pods_on_node(self, node: str) -> list[tuple[bytes, bytes]]:
+        """(object key, stored bytes) of the pods whose spec.nodeName is `node`, in key order."""
+        out = []
+        for key, _facts in eventlog.pods_on_node(self.txn, node):
+            raw = self.txn.get("objects", key)
+            if raw is not None:
+                out.append((key, bytes(raw)))
+        return out
+
     def cluster(self) -> dict:
         """The recorded cluster settings object (config.kubetape.io/clusters/cluster)."""
         return self.get("config.kubetape.io", "clusters", "", "cluster") or {}

@@ -33,23 +33,36 @@ costs one pass. A pass schedules every pending pod in queue order, counting the 
 on the way as upstream's scheduler cache "assumes" them, and writes nothing for a pod whose
 recorded verdict is unchanged (so a pass that changes nothing is silent).
 
-Finding the pods bound to each node lists every pod once per pass; an index of pods by
-`spec.nodeName` (kept by the event log in the same transaction, like the owner index) would make
-a pass cost the pending pods and the nodes only.
+A pass reads the event log's pods-by-node index (`idx_node`): the unbound pods under the empty
+node name (the only pod objects it reads), and for each bound pod the facts scheduling needs
+(requests, host ports, priority, terminal phase), whose bytes are shared by pods of one template
+and parsed once per pass. Choosing a node does not try every node for every pod: pods with the
+same filter and score inputs (a signature) share a heap of the nodes that pass the static filters
+(unschedulable, taints, node affinity), ordered by (score, name). Within a pass a node only gains
+pods, so its score can only fall and a dynamic filter (host ports, resource fit) that fails keeps
+failing: a stale heap entry is re-scored, a failing node is dropped, and the top entry is exactly
+the node the full scan picks (highest score, first name). A pod no node fits gets the full scan,
+for upstream's FitError message.
 """
 
 from __future__ import annotations
 
+import hashlib
+import heapq
 import math
 from typing import Iterable
 
 from engine.clock import rfc3339
+from engine.codec import pack, unpack
 from engine.controllers.events import NORMAL, WARNING, event_request
+from engine.log import eventlog
+from engine.log.kv import prefix_end
 from engine.model.quantity import parse_quantity
 from engine.pipeline.identity import UserInfo
 from engine.records import LogEntry, Request
 from engine.runtime.actor import NOTHING, Decision
 from engine.view import View
+from reducers.keys import collection_prefix
 
 SCHEDULER_NAME = "default-scheduler"
 PENDING = b"pending"
@@ -266,27 +279,50 @@ def node_matches_pod(pod: dict, node: dict) -> bool:
     return True
 
 
+def node_static(node: dict) -> tuple[int, dict, list[dict]]:
+    """(allowed pods, allocatable amounts without pods, effective taints): what a pass reads of a
+    Node object, a function of the object alone."""
+    alloc = (node.get("status") or {}).get("allocatable") or {}
+    allowed_pods = _value(alloc["pods"]) if "pods" in alloc else 0
+    return allowed_pods, {k: _amount(k, v) for k, v in alloc.items() if k != "pods"}, effective_taints(node)
+
+
 class NodeInfo:
     """What the scheduler knows of one node: its allocatable resources and the pods on it."""
 
-    def __init__(self, node: dict):
+    def __init__(self, node: dict, static: tuple | None = None):
         self.node = node
         self.name = node["metadata"]["name"]
-        alloc = (node.get("status") or {}).get("allocatable") or {}
-        self.allowed_pods = _value(alloc["pods"]) if "pods" in alloc else 0
-        self.allocatable = {k: _amount(k, v) for k, v in alloc.items() if k != "pods"}
+        if static is None:
+            static = node_static(node)
+        # shared with other passes through `Scheduler._nodes`: read, never changed
+        self.allowed_pods, self.allocatable, self._taints = static
         self.requested: dict = {}
         self.non_zero = {"cpu": 0, "memory": 0}
         self.pods: list[tuple[int, dict]] = []  # (priority, requests)
         self.ports: set = set()
+        self.version = 0  # bumped by every add: a heap entry scored at another version is stale
+
+    @property
+    def taints(self) -> list[dict]:
+        return self._taints
 
     def add(self, pod: dict) -> None:
         spec = pod.get("spec") or {}
-        reqs = pod_requests(spec)
-        self.requested = _add(self.requested, reqs)
-        self.non_zero = _add(self.non_zero, pod_requests(spec, non_zero=True))
-        self.pods.append((priority(pod), reqs))
-        self.ports.update(host_ports(spec))
+        self.add_facts(priority(pod), pod_requests(spec), pod_requests(spec, non_zero=True), host_ports(spec))
+
+    def add_facts(self, prio: int, reqs: dict, non_zero: dict, ports, count: int = 1) -> None:
+        """`count` pods with these facts (the same sums as `count` calls of `add`)."""
+        if count == 1:
+            self.requested = _add(self.requested, reqs)
+            self.non_zero = _add(self.non_zero, non_zero)
+            self.pods.append((prio, reqs))
+        else:
+            self.requested = _add(self.requested, {k: v * count for k, v in reqs.items()})
+            self.non_zero = _add(self.non_zero, {k: v * count for k, v in non_zero.items()})
+            self.pods.extend([(prio, reqs)] * count)
+        self.ports.update(ports)
+        self.version += 1
 
 
 # --- filters and score ---------------------------------------------------------------------------
@@ -314,18 +350,29 @@ def fit_reasons(reqs: dict, info: NodeInfo, pod_count: int, requested: dict) -> 
 def filter_node(pod: dict, info: NodeInfo) -> tuple[str, list[str]] | None:
     """None when the pod fits the node, else (status code, reasons) of the first failing filter."""
     spec = pod.get("spec") or {}
+    return static_filter(pod, spec, info) or dynamic_filter(host_ports(spec), pod_requests(spec), info)
+
+
+def static_filter(pod: dict, spec: dict, info: NodeInfo) -> tuple[str, list[str]] | None:
+    """The filters that read only the pod and the Node object: NodeUnschedulable, TaintToleration,
+    NodeAffinity (their verdict cannot change while the node gains pods)."""
     node = info.node
     tolerations = spec.get("tolerations") or []
     if (node.get("spec") or {}).get("unschedulable") and not tolerated(tolerations, UNSCHEDULABLE_TAINT):
         return UNRESOLVABLE, [ERR_NODE_UNSCHEDULABLE]
-    for taint in effective_taints(node):
+    for taint in info.taints:
         if taint.get("effect") in ("NoSchedule", "NoExecute") and not tolerated(tolerations, taint):
             return UNRESOLVABLE, [ERR_UNTOLERATED_TAINT % (taint.get("key", ""), taint.get("value", ""))]
     if not node_matches_pod(pod, node):
         return UNRESOLVABLE, [ERR_NODE_AFFINITY]
-    if _ports_conflict(host_ports(spec), info.ports):
+    return None
+
+
+def dynamic_filter(ports: list, reqs: dict, info: NodeInfo) -> tuple[str, list[str]] | None:
+    """NodePorts and NodeResourcesFit: a node that fails them keeps failing as it gains pods."""
+    if _ports_conflict(ports, info.ports):
         return UNSCHEDULABLE, [ERR_NODE_PORTS]
-    reasons = fit_reasons(pod_requests(spec), info, len(info.pods), info.requested)
+    reasons = fit_reasons(reqs, info, len(info.pods), info.requested)
     if reasons:
         return UNSCHEDULABLE, reasons
     return None
@@ -340,7 +387,10 @@ def least_requested_score(requested: int, capacity: int) -> int:
 def least_allocated_score(pod: dict, info: NodeInfo) -> int:
     """LeastAllocated: the mean over cpu and memory of (allocatable - requested) / allocatable,
     scaled to 0..100, on non-zero requests."""
-    want = pod_requests(pod.get("spec") or {}, non_zero=True)
+    return _score(pod_requests(pod.get("spec") or {}, non_zero=True), info)
+
+
+def _score(want: dict, info: NodeInfo) -> int:
     total = weights = 0
     for name in ("cpu", "memory"):
         alloc = info.allocatable.get(name, 0)
@@ -416,6 +466,94 @@ def schedule_one(pod: dict, infos: dict[str, NodeInfo]) -> tuple[str | None, str
     return None, fit_error_message(pod, statuses, infos)
 
 
+def signature(spec: dict) -> bytes:
+    """Everything the filters and the score read from a pod: pods with equal signatures get the
+    same verdict from every node in the same state."""
+    return pack([spec.get("tolerations"), spec.get("nodeSelector"), spec.get("affinity"), spec.get("overhead"),
+                 [[c.get("resources"), c.get("ports")] for c in spec.get("containers") or ()],
+                 [[c.get("resources"), c.get("restartPolicy")] for c in spec.get("initContainers") or ()]])
+
+
+class _Candidates:
+    """The nodes that pass a signature's static filters, in a heap by (-score, name, version)."""
+
+    def __init__(self, pod: dict, infos: dict[str, NodeInfo]):
+        spec = pod.get("spec") or {}
+        self.ports = host_ports(spec)
+        self.reqs = pod_requests(spec)
+        self.want = pod_requests(spec, non_zero=True)
+        self.heap = [(-_score(self.want, info), name, info.version)
+                     for name, info in infos.items() if static_filter(pod, spec, info) is None]
+        heapq.heapify(self.heap)
+
+    def best(self, infos: dict[str, NodeInfo]) -> str | None:
+        """The feasible node with the highest score (the first by name among equals), or None."""
+        heap = self.heap
+        while heap:
+            _neg, name, version = heap[0]
+            info = infos[name]
+            if version != info.version:  # it gained pods since it was scored: its score can only be lower
+                heapq.heapreplace(heap, (-_score(self.want, info), name, info.version))
+                continue
+            if dynamic_filter(self.ports, self.reqs, info) is not None:
+                heapq.heappop(heap)  # fails now, so fails for the rest of the pass
+                continue
+            return name
+        return None
+
+
+def _bound_facts(raw: bytes, cache: dict) -> tuple:
+    """(terminal, priority, requests, non-zero requests, host ports) of an `idx_node` row's facts."""
+    facts = cache.get(raw)
+    if facts is None:
+        pod = unpack(raw)
+        spec = pod.get("spec") or {}
+        facts = ((pod.get("status") or {}).get("phase") in _TERMINAL, priority(pod), pod_requests(spec),
+                 pod_requests(spec, non_zero=True), host_ports(spec))
+        cache[raw] = facts
+    return facts
+
+
+_NODES = collection_prefix("", "nodes", "")
+NODE_CACHE_LIMIT = 100_000
+
+
+def node_infos(view: View, cache: dict | None = None) -> dict[str, NodeInfo]:
+    """Every node with the pods bound to it (the non-terminal ones), from the pods-by-node index.
+
+    `cache` (node key -> (digest of its stored bytes, node, `node_static`)) keeps the decoded
+    Node and its parsed resources from pass to pass while its bytes stay the same."""
+    if cache is None:
+        cache = {}
+    elif len(cache) > NODE_CACHE_LIMIT:
+        cache.clear()
+    infos: dict[str, NodeInfo] = {}
+    for k, raw in view.txn.scan("objects", _NODES, prefix_end(_NODES)):
+        raw = bytes(raw)
+        digest = hashlib.sha1(raw).digest()
+        key = bytes(k)
+        hit = cache.get(key)
+        if hit is None or hit[0] != digest:
+            node = unpack(raw)
+            hit = cache[key] = (digest, node, node_static(node))
+        infos[hit[1]["metadata"]["name"]] = NodeInfo(hit[1], hit[2])
+    counts: dict[tuple[bytes, bytes], int] = {}
+    for k, raw in eventlog.scan_node_index(view.txn):
+        node = bytes(k[:k.index(eventlog.SEP)])
+        if node:
+            group = (node, bytes(raw))
+            counts[group] = counts.get(group, 0) + 1
+    cache: dict = {}
+    for (node_b, raw), n in counts.items():
+        info = infos.get(node_b.decode())
+        if info is None:
+            continue
+        terminal, prio, reqs, non_zero, ports = _bound_facts(raw, cache)
+        if not terminal:
+            info.add_facts(prio, reqs, non_zero, ports, n)
+    return infos
+
+
 def named_event(view: View, taken: set, req: Request) -> Request:
     """The event with its name decided here (`<object>.<unix nanos in hex>`, bumped past names in
     use), which is the name the request path would derive from its `generateName`: the shared
@@ -456,6 +594,9 @@ class Scheduler:
     name = "default-scheduler"
     identity = UserInfo("system:kube-scheduler", ("system:authenticated",))
 
+    def __init__(self) -> None:
+        self._nodes: dict = {}  # a cache of decoded nodes by the digest of their bytes (`node_infos`)
+
     def keys_for(self, entry: LogEntry, obj: dict | None) -> Iterable[bytes]:
         if not entry.changed or obj is None:
             return ()
@@ -480,19 +621,21 @@ class Scheduler:
     def decide(self, view: View, key: bytes) -> Decision:
         if key != PENDING:
             return NOTHING
-        pods = view.list("", "pods")
-        pending = sorted((p for p in pods if is_pending(p)), key=_queue_key)
+        pending = sorted((p for p in view.pods_on_node("") if is_pending(p)), key=_queue_key)
         if not pending:
             return NOTHING
-        infos = {n["metadata"]["name"]: NodeInfo(n) for n in view.list("", "nodes")}
-        for p in pods:
-            node = (p.get("spec") or {}).get("nodeName")
-            if node in infos and (p.get("status") or {}).get("phase") not in _TERMINAL:
-                infos[node].add(p)
+        infos = node_infos(view, self._nodes)
         requests: list[Request] = []
         taken: set = set()
+        candidates: dict[bytes, _Candidates] = {}
         for pod in pending:
-            node, message = schedule_one(pod, infos)
+            sig = signature(pod.get("spec") or {})
+            cands = candidates.get(sig)
+            if cands is None:
+                cands = candidates[sig] = _Candidates(pod, infos)
+            node, message = cands.best(infos), ""
+            if node is None:
+                node, message = schedule_one(pod, infos)  # the full scan: upstream's FitError message
             if node is not None:
                 infos[node].add(pod)  # assumed: later pods in this pass see it
                 reqs = self._bind(view, pod, node)

@@ -9,6 +9,7 @@ pod holds them. A pod holds its address until it reaches a terminal phase or is 
 from __future__ import annotations
 
 import ipaddress
+from functools import lru_cache
 from itertools import chain
 from typing import Iterable
 
@@ -37,6 +38,7 @@ def in_use(pods: Iterable[dict], node_name: str) -> set[str]:
     return out
 
 
+@lru_cache(maxsize=1 << 16)
 def _int(address: str) -> int | None:
     try:
         return int(ipaddress.ip_address(address))
@@ -44,15 +46,20 @@ def _int(address: str) -> int | None:
         return None
 
 
+@lru_cache(maxsize=1 << 14)
+def _bounds(cidr: str) -> tuple[int, int]:
+    """(first, last) address a pod may get in `cidr`."""
+    net = ipaddress.ip_network(cidr, strict=False)
+    base, size = int(net.network_address), net.num_addresses
+    return (base + 2 if size > 2 else base), (base + size - 2 if size > 2 else base + size - 1)
+
+
 class Pool:
     """A node's podCIDR with the addresses live pods hold; `take` hands out the next free one."""
 
     def __init__(self, cidr: str, used: Iterable[str]):
-        net = ipaddress.ip_network(cidr, strict=False)
-        base, size = int(net.network_address), net.num_addresses
         self.cidr = cidr
-        self.first = base + 2 if size > 2 else base
-        self.last = base + size - 2 if size > 2 else base + size - 1
+        self.first, self.last = _bounds(cidr)  # parsed once per CIDR (the functions are cached)
         self.taken = {n for n in (_int(a) for a in used) if n is not None and self.first <= n <= self.last}
         self.high = max(self.taken) if self.taken else None
 

@@ -28,18 +28,20 @@ container is due to start, finish, restart or change readiness; every such momen
 recorded status and annotations, so a step the kubelet could not take on time (its node was down)
 is taken as soon as it looks again. Keys: a pod's object key (a synced pod changed), or a node's
 object key (the node changed, or a pod was bound to it and awaits its first sync), which sweeps
-the node's pods: a burst of bindings is synced in one pass that lists the pods once for their
-addresses. While a node is down its pods do not progress; when it comes back
-(`sim.kubetape.io/down` removed) the kubelet posts Ready again and resumes them from their
-recorded status. Not simulated: startup and liveness probes, pod activeDeadlineSeconds,
+the node's pods: a burst of bindings is synced in one pass that reads the node's pods once (from
+the event log's pods-by-node index, `idx_node`) for their addresses. While a node is down its
+pods do not progress; when it comes back (`sim.kubetape.io/down` removed) the kubelet posts Ready
+again and resumes them from their recorded status. Not simulated: startup and liveness probes, pod activeDeadlineSeconds,
 ephemeral containers, image pull failures, eviction.
 """
 
 from __future__ import annotations
 
+import hashlib
 from typing import Iterable
 
 from engine.clock import rfc3339
+from engine.codec import unpack
 from engine.kubelet_sim import faults, ipam
 from engine.kubelet_sim import status as st
 from engine.kubelet_sim.behaviour import SECOND, behaviour_of, startup_delay
@@ -278,10 +280,12 @@ def stopped(pod: dict, now: int) -> dict:
 class Addresses:
     """The node's address pool for one pass: in-use addresses read once, each handed out once."""
 
-    def __init__(self, node: dict, pods: list[dict]):
+    def __init__(self, node: dict, pods: list[dict] | None = None, used: Iterable[str] | None = None):
         self.node = node
         cidr = ipam.pod_cidr(node)
-        self.pool = ipam.Pool(cidr, ipam.in_use(pods, node["metadata"]["name"])) if cidr else None
+        if used is None:
+            used = ipam.in_use(pods or (), node["metadata"]["name"])
+        self.pool = ipam.Pool(cidr, used) if cidr else None
 
     def take(self, pod: dict) -> str:
         if (pod.get("spec") or {}).get("hostNetwork"):
@@ -297,11 +301,41 @@ class Addresses:
 # --- the actor -------------------------------------------------------------------------------------
 
 
+class _Seen:
+    """What the kubelet worked out from one stored version of a pod (named by the digest of its
+    bytes): the address it holds for the node's pool, and the moment at which syncing it asked for
+    nothing, with the due time that sync gave. All are functions of the bytes (and that moment)
+    alone, so this is a cache, not memory: a node sweep skips a pod already found quiet at this
+    moment without decoding it, and the pod's own key answers with the same wake-up time."""
+
+    __slots__ = ("digest", "ip", "quiet_at", "due")
+
+    def __init__(self, digest: bytes, ip: str | None):
+        self.digest, self.ip = digest, ip
+        self.quiet_at: int | None = None
+        self.due: int | None = None
+
+
+def _held_ip(pod: dict) -> str | None:
+    """The address the pod holds in its node's pool (`ipam.in_use`), if any."""
+    spec, status = pod.get("spec") or {}, pod.get("status") or {}
+    if spec.get("hostNetwork") or status.get("phase") in ipam.TERMINAL:
+        return None
+    return status.get("podIP") or None
+
+
+SEEN_LIMIT = 1_000_000  # pods remembered before the cache starts over
+
+
 class Kubelet:
     """Every node's kubelet (requests go out as `system:node:<node>`)."""
 
     name = "kubelet"
     identity = UserInfo("system:node:*", ("system:nodes", "system:authenticated"))
+
+    def __init__(self) -> None:
+        self._seen: dict[bytes, _Seen] = {}  # pod key -> what its latest version seen gave
+        self._nodes: dict[bytes, tuple[bytes, dict]] = {}  # node key -> (digest, decoded node)
 
     def keys_for(self, entry: LogEntry, obj: dict | None) -> Iterable[bytes]:
         if not entry.changed or obj is None or entry.outcome.digest == "deleted":  # type: ignore[union-attr]
@@ -328,18 +362,47 @@ class Kubelet:
     def decide(self, view: View, key: bytes) -> Decision:
         _g, resource, ns, name = split_key(key)
         if resource == "pods":
-            pod = view.get("", "pods", ns, name)
-            node_name = ((pod or {}).get("spec") or {}).get("nodeName")
-            node = view.get("", "nodes", "", node_name) if node_name else None
-            if pod is None or node is None or not kubelet_up(node):
+            raw = view.txn.get("objects", key)
+            if raw is None:
                 return NOTHING
+            raw = bytes(raw)
+            digest = hashlib.sha1(raw).digest()
+            pod = unpack(raw)
+            node_name = (pod.get("spec") or {}).get("nodeName")
+            node = self._node_object(view, node_name) if node_name else None
+            if node is None or not kubelet_up(node):
+                return NOTHING
+            if len(self._seen) > SEEN_LIMIT:
+                self._seen.clear()
+            seen = self._seen.get(key)
+            if seen is None or seen.digest != digest:
+                seen = self._seen[key] = _Seen(digest, _held_ip(pod))
+            elif seen.quiet_at == view.now:
+                return Decision(requeue_at=seen.due)  # what syncing it gave at this moment: nothing to do
             requests, due = self.sync(view, pod, node)
+            if not requests:
+                seen.quiet_at, seen.due = view.now, due
             return Decision(tuple(requests), requeue_at=due)
         if resource == "nodes":
             return self._node(view, name)
         return NOTHING
 
     # --- nodes -------------------------------------------------------------------------------
+
+    def _node_object(self, view: View, name: str) -> dict | None:
+        """The Node, decoded once per stored version (by the digest of its bytes); never changed."""
+        key = object_key("", "nodes", "", name)
+        raw = view.txn.get("objects", key)
+        if raw is None:
+            return None
+        raw = bytes(raw)
+        digest = hashlib.sha1(raw).digest()
+        hit = self._nodes.get(key)
+        if hit is None or hit[0] != digest:
+            if len(self._nodes) > SEEN_LIMIT:
+                self._nodes.clear()
+            hit = self._nodes[key] = (digest, unpack(raw))
+        return hit[1]
 
     def _node(self, view: View, name: str) -> Decision:
         node = view.get("", "nodes", "", name)
@@ -353,12 +416,35 @@ class Kubelet:
         # Every pod's next step falls at a time fixed by its record: a pod whose step fell due while
         # the node was down takes it now (its write re-queues its own key, which keeps its timer);
         # the others' timers are still set. So the sweep needs no timer of its own.
-        pods = view.list("", "pods")
-        addresses = Addresses(node, pods)
+        # This node's pods only, in key order (the pods-by-node index). A burst of bindings sweeps a
+        # node once per scheduling pass, so pods already found quiet at this moment are skipped by
+        # the digest of their stored bytes (see `_Seen`); the requests are those of a full sweep.
+        now = view.now
+        if len(self._seen) > SEEN_LIMIT:
+            self._seen.clear()
+        rows = []
+        for key, raw in view.raw_pods_on_node(name):
+            digest = hashlib.sha1(raw).digest()
+            seen = self._seen.get(key)
+            pod = None
+            if seen is None or seen.digest != digest:
+                pod = unpack(raw)
+                seen = self._seen[key] = _Seen(digest, _held_ip(pod))
+            rows.append((key, raw, seen, pod))
+        addresses: Addresses | None = None
         requests: list[Request] = []
-        for pod in pods:
-            if (pod.get("spec") or {}).get("nodeName") == name:
-                requests += self.sync(view, pod, node, addresses)[0]
+        for key, raw, seen, pod in rows:
+            if seen.quiet_at == now:
+                continue
+            if pod is None:
+                pod = unpack(raw)
+            if addresses is None and not (pod.get("status") or {}).get("startTime"):
+                addresses = Addresses(node, used=[r[2].ip for r in rows if r[2].ip])  # as at the sweep's start
+            reqs, due = self.sync(view, pod, node, addresses)
+            if reqs:
+                requests += reqs
+            else:  # a sync that asks for nothing depends on the pod's bytes and the moment only
+                seen.quiet_at, seen.due = now, due
         return Decision(tuple(requests))
 
     def _post_ready(self, view: View, node: dict) -> Request:
@@ -403,7 +489,7 @@ class Kubelet:
             return [], None
         if not status.get("startTime"):
             if addresses is None:
-                addresses = Addresses(node, view.list("", "pods"))
+                addresses = Addresses(node, view.pods_on_node(node["metadata"]["name"]))
             return [self._update(pod, node, first_status(pod, node, now, addresses.take(pod)))], None
         new, due = advance(pod, now)
         if new == status:

@@ -70,8 +70,8 @@ class NodeMonitor:
                     "metadata": {"name": name, "resourceVersion": node["metadata"].get("resourceVersion", "")},
                     "status": {**(node.get("status") or {}), "conditions": conditions}}
             requests.append(self._req("nodes", "", name, body))
-        for pod in view.list("", "pods"):
-            if (pod.get("spec") or {}).get("nodeName") != name or (pod.get("status") or {}).get("phase") in TERMINAL:
+        for pod in view.pods_on_node(name):
+            if (pod.get("status") or {}).get("phase") in TERMINAL:
                 continue
             status = pod.get("status") or {}
             conds = status.get("conditions") or []

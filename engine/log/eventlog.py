@@ -11,6 +11,9 @@ Tables (see kv.TABLES):
 - `idx_obj`   object key + seq -> ``: every entry naming an object (reads and denials too).
 - `idx_user`  user + seq -> ``.
 - `owners`    owner uid + object key -> ``: dependents, for the garbage collector.
+- `idx_node`  spec.nodeName + object key -> the pod's scheduling facts (`node_row`): every pod by
+              the node it is bound to (unbound pods under the empty name), for the scheduler and
+              the kubelets, so a pass costs the pods of a node, not every pod.
 - `timers`    due time + actor + key -> ``: work actors asked to be woken for.
 
 Everything but `log` is derived: `verify` and `rebuild` recompute it from the log alone.
@@ -100,6 +103,14 @@ def materialize(txn: Txn, seq: int, key: bytes, prev_obj: dict | None, new_obj: 
         txn.delete("owners", uid.encode() + SEP + key)
     for uid in new_owners - old_owners:
         txn.put("owners", uid.encode() + SEP + key, b"")
+    if key.startswith(POD_PREFIX):
+        old_row = node_row(key, prev_obj)
+        new_row = node_row(key, new_obj)
+        if old_row != new_row:
+            if old_row is not None and (new_row is None or new_row[0] != old_row[0]):
+                txn.delete("idx_node", old_row[0])
+            if new_row is not None:
+                txn.put("idx_node", new_row[0], new_row[1])
 
 
 def _needs_snapshot(txn: Txn, key: bytes) -> bool:
@@ -119,6 +130,74 @@ def _owner_uids(obj: dict | None) -> set[str]:
         return set()
     refs = obj.get("metadata", {}).get("ownerReferences") or ()
     return {r["uid"] for r in refs if isinstance(r, dict) and r.get("uid")}
+
+
+POD_PREFIX = collection_prefix("", "pods", None)
+_TERMINAL = ("Succeeded", "Failed")
+
+
+def node_row(key: bytes, pod: dict | None) -> tuple[bytes, bytes] | None:
+    """The `idx_node` row of a pod: (spec.nodeName + SEP + pod key, facts), or None (no pod).
+
+    The facts are the pod as far as scheduling sees it, in the shape of a pod, so the scheduler's
+    own functions read them: per container its resource requests and its ports with a hostPort,
+    per init container its requests and restartPolicy, the overhead and priority, and the phase
+    once it is terminal. Pods of one template share the same bytes. Status writes that leave these
+    unchanged leave the row as it was."""
+    if not isinstance(pod, dict):
+        return None
+    spec = pod.get("spec")
+    spec = spec if isinstance(spec, dict) else {}
+    node = spec.get("nodeName")
+    facts: dict = {}
+    containers = []
+    for c in spec.get("containers") or ():
+        if not isinstance(c, dict):
+            continue
+        slim: dict = {}
+        requests = (c.get("resources") or {}).get("requests")
+        if requests:
+            slim["resources"] = {"requests": requests}
+        ports = [p for p in c.get("ports") or () if isinstance(p, dict) and p.get("hostPort")]
+        if ports:
+            slim["ports"] = ports
+        containers.append(slim)
+    facts["containers"] = containers
+    inits = []
+    for c in spec.get("initContainers") or ():
+        if not isinstance(c, dict):
+            continue
+        slim = {}
+        requests = (c.get("resources") or {}).get("requests")
+        if requests:
+            slim["resources"] = {"requests": requests}
+        if c.get("restartPolicy"):
+            slim["restartPolicy"] = c["restartPolicy"]
+        inits.append(slim)
+    if inits:
+        facts["initContainers"] = inits
+    for field in ("overhead", "priority"):
+        if spec.get(field):
+            facts[field] = spec[field]
+    row: dict = {"spec": facts}
+    phase = (pod.get("status") or {}).get("phase")
+    if phase in _TERMINAL:
+        row["status"] = {"phase": phase}
+    return (node if isinstance(node, str) else "").encode() + SEP + key, pack(row)
+
+
+def pods_on_node(txn: Txn, node: str) -> Iterator[tuple[bytes, bytes]]:
+    """(pod key, facts) of every pod whose spec.nodeName is `node` ("" for unbound pods), by key."""
+    prefix = node.encode() + SEP
+    n = len(prefix)
+    for k, v in txn.scan("idx_node", prefix, prefix_end(prefix)):
+        yield bytes(k[n:]), bytes(v)
+
+
+def scan_node_index(txn: Txn) -> Iterator[tuple[bytes, bytes]]:
+    """Every (node name + SEP + pod key, facts) row, bound pods grouped by node."""
+    for k, v in txn.scan("idx_node"):
+        yield k, v
 
 
 def read_entry(txn: Txn, seq: int) -> LogEntry | None:

@@ -3,7 +3,7 @@
 Checks, in one pass: seqs are gap-free from 1; each entry decodes; each `prev` is the digest of
 the entry before; each admitted write's object digest matches what the reducers derive now; the
 head record matches the last entry; and, at the end, every materialized table (objects,
-versions, indexes, owners) equals what a rebuild from the log would write, byte for byte.
+versions, indexes, owners, pods by node) equals what a rebuild from the log would write, byte for byte.
 The first failure is reported with its seq.
 """
 
@@ -52,7 +52,7 @@ class _Rebuild:
 
     def __init__(self) -> None:
         self.objects: dict[bytes, dict] = {}
-        self.tables: dict[str, dict[bytes, bytes]] = {t: {} for t in ("versions", "idx_time", "idx_obj", "idx_user", "owners")}
+        self.tables: dict[str, dict[bytes, bytes]] = {t: {} for t in ("versions", "idx_time", "idx_obj", "idx_user", "owners", "idx_node")}
         self._since_snapshot: dict[bytes, int] = {}
         self._last_at: int | None = None
 
@@ -85,6 +85,13 @@ class _Rebuild:
             owners.pop(uid.encode() + SEP + key, None)
         for uid in eventlog._owner_uids(new) - eventlog._owner_uids(prev):
             owners[uid.encode() + SEP + key] = b""
+        if key.startswith(eventlog.POD_PREFIX):
+            nodes = self.tables["idx_node"]
+            old_row, new_row = eventlog.node_row(key, prev), eventlog.node_row(key, new)
+            if old_row is not None:
+                nodes.pop(old_row[0], None)
+            if new_row is not None:
+                nodes[new_row[0]] = new_row[1]
 
 
 index_key_of = index_key  # kept for callers that import it from here
