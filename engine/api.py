@@ -26,6 +26,7 @@ def default_actors() -> list:
     """Every actor of a cluster, in the order they are offered work (upstream's top-down order:
     owners before what they own, then scheduling, then the nodes). The order is part of the log's
     determinism: changing it changes which request comes first at a given moment."""
+    from engine.controllers.clusterrole_aggregation import ClusterRoleAggregationController
     from engine.controllers.cronjob import CronJobController
     from engine.controllers.daemonset import DaemonSetController
     from engine.controllers.deployment import DeploymentController
@@ -37,10 +38,11 @@ def default_actors() -> list:
     from engine.controllers.replicaset import ReplicaSetController, ReplicationManager
     from engine.controllers.pv_binder import VolumeBinder
     from engine.controllers.scheduler import Scheduler
+    from engine.controllers.serviceaccount import ServiceAccountsController
     from engine.controllers.statefulset import StatefulSetController
     from engine.kubelet_sim import Kubelet, NodeMonitor
 
-    return [GarbageCollector(), NamespaceController(), HorizontalPodAutoscalerController(), DeploymentController(), ReplicaSetController(),
+    return [ClusterRoleAggregationController(), GarbageCollector(), NamespaceController(), ServiceAccountsController(), HorizontalPodAutoscalerController(), DeploymentController(), ReplicaSetController(),
             ReplicationManager(), StatefulSetController(), VolumeBinder(), DaemonSetController(), CronJobController(), JobController(),
             TTLAfterFinishedController(), PodGarbageCollector(), Scheduler(), NodeMonitor(), Kubelet()]
 

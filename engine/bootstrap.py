@@ -25,7 +25,8 @@ class InitOptions:
     node_cpu: str = "4"
     node_memory: str = "8Gi"
     node_pods: str = "110"
-    authorization_modes: tuple[str, ...] = ("AlwaysAllow",)
+    authorization_modes: tuple[str, ...] = ("Node", "RBAC")  # kubeadm's default
+    abac_policy: tuple = ()  # ABAC policy lines (specs), kept in the settings when ABAC is on
 
 
 def _req(verb: str, resource: str, body: dict, *, user=APISERVER, group="", version="v1", namespace="", name="", sub="") -> Request:
@@ -72,6 +73,23 @@ def node_manifest(name: str, index: int, opts: InitOptions) -> tuple[dict, dict]
     return node, status
 
 
+MODES = ("AlwaysAllow", "AlwaysDeny", "ABAC", "Webhook", "RBAC", "Node")
+
+
+def _authorization(opts: InitOptions) -> dict:
+    for m in opts.authorization_modes:
+        if m not in MODES:
+            raise StatusError(400, "BadRequest", f'authorization-mode "{m}" is not a valid mode', {"client": True})
+        if m == "Webhook":
+            raise StatusError(400, "BadRequest", "authorization-mode Webhook is not supported by kubetape", {"client": True})
+    if len(set(opts.authorization_modes)) != len(opts.authorization_modes):
+        raise StatusError(400, "BadRequest", "authorization-mode may not be repeated", {"client": True})
+    out: dict = {"modes": list(opts.authorization_modes)}
+    if "ABAC" in opts.authorization_modes:
+        out["abacPolicy"] = [dict(p) for p in opts.abac_policy]
+    return out
+
+
 def init(cluster: Cluster, opts: InitOptions) -> None:
     """Write the bootstrap records into an empty log."""
     if cluster.initialized:
@@ -83,7 +101,7 @@ def init(cluster: Cluster, opts: InitOptions) -> None:
         "metadata": {"name": "cluster"},
         "spec": {
             "kubernetesVersion": KUBE_VERSION,
-            "authorization": {"modes": list(opts.authorization_modes)},
+            "authorization": _authorization(opts),
             "serviceCIDR": "10.96.0.0/12",
             "nodePortRange": "30000-32767",
             "podCIDR": "10.244.0.0/16",
@@ -94,6 +112,11 @@ def init(cluster: Cluster, opts: InitOptions) -> None:
                      user=("system:kubetape:bootstrap", ("system:masters", "system:authenticated"))))
     for ns in ("default", "kube-system", "kube-public", "kube-node-lease"):
         reqs.append(_req("create", "namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}))
+    # The apiserver's RBAC post-start hook: the default roles and bindings.
+    from engine.auth.bootstrap_policy import all_objects
+
+    for obj in all_objects():
+        reqs.append(_req("create", obj["kind"].lower() + "s", obj, group="rbac.authorization.k8s.io"))
     for i, name in enumerate(node_names(opts)):
         node, status = node_manifest(name, i, opts)
         who = node_identity(name)

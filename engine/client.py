@@ -42,6 +42,8 @@ class Client:
         rt = rtype(resource)
         user, groups, impersonator = self._identity()
         params = dict(params or {})
+        if impersonator and self.sender.groups:
+            params["impersonatorGroups"] = list(self.sender.groups)
         if self.command and verb not in ("get", "list", "watch"):
             params.setdefault("command", self.command)
         req = Request(verb=verb, group=rt.group, version=rt.version, resource=rt.plural,

@@ -66,8 +66,14 @@ class FieldError:
         return {"reason": self.REASONS.get(self.type, "FieldValueInvalid"), "message": self.body(), "field": self.field}
 
 
+class RawValue(str):
+    """A value already rendered the Go way (e.g. a struct's `%#v`), printed as is."""
+
+
 def format_value(value: Any) -> str:
     """Go's `%#v`-like rendering apimachinery uses for values: strings quoted, numbers bare."""
+    if isinstance(value, RawValue):
+        return str(value)
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, bool):

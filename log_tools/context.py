@@ -57,8 +57,12 @@ class Ctx:
 
     # --- who is asking ---------------------------------------------------------------------------
 
+    def identity(self):
+        """Who the CLI authenticates as (the data folder's admin credentials unless others are given)."""
+        return ADMIN
+
     def client(self, command: str | None = None) -> Client:
-        return Client(self.cluster(), ADMIN, as_user=getattr(self.args, "as_user", None),
+        return Client(self.cluster(), self.identity(), as_user=getattr(self.args, "as_user", None),
                       as_groups=tuple(getattr(self.args, "as_group", None) or ()),
                       command=command if command is not None else self.command_line())
 

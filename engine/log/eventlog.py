@@ -14,6 +14,8 @@ Tables (see kv.TABLES):
 - `idx_node`  spec.nodeName + object key -> the pod's scheduling facts (`node_row`): every pod by
               the node it is bound to (unbound pods under the empty name), for the scheduler and
               the kubelets, so a pass costs the pods of a node, not every pod.
+- `idx_rbac`  the RBAC projection (engine/auth/rbac.py): a content-addressed version of the RBAC
+              objects, and binding subject + binding key -> `` rows.
 - `timers`    due time + actor + key -> ``: work actors asked to be woken for.
 
 Everything but `log` is derived: `verify` and `rebuild` recompute it from the log alone.
@@ -111,6 +113,11 @@ def materialize(txn: Txn, seq: int, key: bytes, prev_obj: dict | None, new_obj: 
                 txn.delete("idx_node", old_row[0])
             if new_row is not None:
                 txn.put("idx_node", new_row[0], new_row[1])
+    if key.startswith(_RBAC_PREFIXES):
+        from engine.auth.rbac import project
+
+        project(lambda k: txn.get("idx_rbac", k), lambda k, v: txn.put("idx_rbac", k, v),
+                lambda k: txn.delete("idx_rbac", k), key, prev_obj, new_obj, new_packed)
 
 
 def _needs_snapshot(txn: Txn, key: bytes) -> bool:
@@ -133,6 +140,8 @@ def _owner_uids(obj: dict | None) -> set[str]:
 
 
 POD_PREFIX = collection_prefix("", "pods", None)
+_RBAC_PREFIXES = tuple(collection_prefix("rbac.authorization.k8s.io", r, None)
+                       for r in ("roles", "clusterroles", "rolebindings", "clusterrolebindings"))
 _TERMINAL = ("Succeeded", "Failed")
 
 

@@ -52,7 +52,7 @@ class _Rebuild:
 
     def __init__(self) -> None:
         self.objects: dict[bytes, dict] = {}
-        self.tables: dict[str, dict[bytes, bytes]] = {t: {} for t in ("versions", "idx_time", "idx_obj", "idx_user", "owners", "idx_node")}
+        self.tables: dict[str, dict[bytes, bytes]] = {t: {} for t in ("versions", "idx_time", "idx_obj", "idx_user", "owners", "idx_node", "idx_rbac")}
         self._since_snapshot: dict[bytes, int] = {}
         self._last_at: int | None = None
 
@@ -92,6 +92,11 @@ class _Rebuild:
                 nodes.pop(old_row[0], None)
             if new_row is not None:
                 nodes[new_row[0]] = new_row[1]
+        if key.startswith(eventlog._RBAC_PREFIXES):
+            from engine.auth.rbac import project
+
+            t = self.tables["idx_rbac"]
+            project(t.get, t.__setitem__, lambda k: t.pop(k, None), key, prev, new, None)
 
 
 index_key_of = index_key  # kept for callers that import it from here

@@ -1,7 +1,9 @@
 """Authorization: request attributes and the authorizer chain (first allow or deny decides).
 
-AlwaysAllow and AlwaysDeny live here; Node, ABAC and RBAC join the same chain later. The 403
-text is upstream's (`responsewriters/errors.go` forbiddenMessage).
+Modes (`--authorization-mode`, recorded in the cluster settings): AlwaysAllow, AlwaysDeny, Node
+(engine/auth/node.py), ABAC (engine/auth/abac.py), RBAC (engine/auth/rbac.py). `build_chain`
+makes the chain for a view of state; `authorize` raises upstream's 403
+(`responsewriters/errors.go` forbiddenMessage) unless some mode allows.
 """
 
 from __future__ import annotations
@@ -54,7 +56,73 @@ class AlwaysDeny:
         return DENY, "Everything is forbidden."
 
 
-MODES = {"AlwaysAllow": AlwaysAllow, "AlwaysDeny": AlwaysDeny}
+class RBAC:
+    name = "RBAC"
+
+    def __init__(self, view=None, index=None):
+        self.view, self._index = view, index
+
+    @property
+    def index(self):
+        if self._index is None:
+            from engine.auth.rbac import index_for
+
+            self._index = index_for(self.view)
+        return self._index
+
+    def authorize(self, a: Attributes) -> tuple[str, str]:
+        ok, reason = self.index.authorize(a)
+        return (ALLOW, reason) if ok else (NO_OPINION, "")
+
+
+def _node(view):
+    from engine.auth.node import NodeAuthorizer
+
+    return NodeAuthorizer(view)
+
+
+def _abac(view):
+    from engine.auth.abac import ABACAuthorizer
+
+    return ABACAuthorizer(view)
+
+
+MODES = {"AlwaysAllow": lambda view=None: AlwaysAllow(), "AlwaysDeny": lambda view=None: AlwaysDeny(),
+         "Node": _node, "ABAC": _abac, "RBAC": RBAC}
+DEFAULT_MODES = ("Node", "RBAC")  # kubeadm's
+
+
+def modes_of(view) -> list[str]:
+    return ((view.cluster().get("spec") or {}).get("authorization") or {}).get("modes") or ["AlwaysAllow"]
+
+
+class PrivilegedGroups:
+    """upstream authorizerfactory.NewPrivilegedGroups(system:masters): always first in the chain."""
+    name = "PrivilegedGroups"
+
+    def authorize(self, a: Attributes) -> tuple[str, str]:
+        return (ALLOW, "") if "system:masters" in a.groups else (NO_OPINION, "")
+
+
+_PRIVILEGED = PrivilegedGroups()
+
+
+def build_chain(view, modes: list[str] | None = None) -> list:
+    return [_PRIVILEGED] + [MODES[m](view) for m in (modes if modes is not None else modes_of(view)) if m in MODES]
+
+
+def allowed(chain: list, a: Attributes) -> tuple[bool, str]:
+    """(allowed, reason) without raising: for can-i and the escalation checks."""
+    reasons = []
+    for authz in chain:
+        decision, reason = authz.authorize(a)
+        if decision == ALLOW:
+            return True, reason
+        if reason:
+            reasons.append(reason)
+        if decision == DENY:
+            break
+    return False, "; ".join(reasons)
 
 
 def forbidden_message(a: Attributes) -> str:
@@ -78,6 +146,22 @@ def forbidden_error(a: Attributes, reason: str) -> StatusError:
     if reason:
         msg += f": {reason}"
     return StatusError(403, "Forbidden", msg, {"name": a.name, "group": a.group, "kind": a.resource})
+
+
+def impersonation_checks(sender: str, sender_groups: tuple, user: str, groups: tuple) -> list[Attributes]:
+    """upstream impersonation filter: `impersonate` on users (or serviceaccounts for an SA
+    username), then on each claimed group (system:authenticated is added, not claimed)."""
+    out = []
+    if user.startswith("system:serviceaccount:") and user.count(":") == 3:
+        _s, _sa, ns, name = user.split(":")
+        out.append(Attributes(sender, sender_groups, "impersonate", "", "serviceaccounts", "", ns, name))
+    else:
+        out.append(Attributes(sender, sender_groups, "impersonate", "", "users", "", "", user))
+    for g in groups:
+        if g == "system:authenticated":
+            continue
+        out.append(Attributes(sender, sender_groups, "impersonate", "", "groups", "", "", g))
+    return out
 
 
 def authorize(chain: list[Authorizer], a: Attributes) -> None:

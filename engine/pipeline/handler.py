@@ -69,7 +69,12 @@ class RequestPath:
     """One pipeline: the authorizer modes come from the recorded cluster settings."""
 
     def __init__(self, admission: list | None = None):
-        self.admission = admission if admission is not None else [NamespaceLifecycle()]
+        if admission is None:
+            from engine.pipeline.admission.rbac_escalation import RBACEscalation
+            from engine.pipeline.admission.service_account import ServiceAccountAdmission
+
+            admission = [NamespaceLifecycle(), ServiceAccountAdmission(), RBACEscalation()]
+        self.admission = admission
 
     # --- entry point ---------------------------------------------------------------------------
 
@@ -125,12 +130,13 @@ class RequestPath:
             raise _Refused("authentication", StatusError(401, "Unauthorized", "Unauthorized"))
 
     def _authorize(self, view: View, req: Request) -> None:
-        modes = ((view.cluster().get("spec") or {}).get("authorization") or {}).get("modes") or ["AlwaysAllow"]
-        chain = [authz_mod.MODES[m]() for m in modes if m in authz_mod.MODES]
+        chain = authz_mod.build_chain(view)
         try:
             if req.impersonator:
                 # The real sender must hold `impersonate` on the user (and each group) it claims.
-                authz_mod.authorize(chain, authz_mod.Attributes(req.impersonator, (), "impersonate", "", "users", "", "", req.user))
+                sender_groups = tuple(req.params.get("impersonatorGroups") or ())
+                for a in authz_mod.impersonation_checks(req.impersonator, sender_groups, req.user, req.groups):
+                    authz_mod.authorize(chain, a)
             authz_mod.authorize(chain, authz_mod.Attributes(
                 req.user, req.groups, req.verb, req.group, req.resource, req.subresource, req.namespace, req.name))
         except StatusError as e:

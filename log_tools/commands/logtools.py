@@ -27,7 +27,8 @@ def register(subs, common) -> None:
     p.add_argument("--node-cpu", default="4")
     p.add_argument("--node-memory", default="8Gi")
     p.add_argument("--node-pods", default="110")
-    p.add_argument("--authorization-mode", default="AlwaysAllow", help="comma-separated chain, e.g. AlwaysDeny")
+    p.add_argument("--authorization-mode", default="Node,RBAC", help="comma-separated chain of AlwaysAllow, AlwaysDeny, ABAC, Node, RBAC (default Node,RBAC as kubeadm)")
+    p.add_argument("--authorization-policy-file", help="ABAC policy file (one JSON Policy a line), kept in the recorded settings")
     p.set_defaults(run=run_init)
 
     p = subs.add_parser("log", parents=[common], help="list the recorded requests",
@@ -97,8 +98,17 @@ def run_init(ctx, args) -> int:
         if cluster.initialized:
             raise client_error(f"{ctx.data} already holds a cluster log (seq {cluster.head().seq})")
         modes = tuple(m.strip() for m in args.authorization_mode.split(",") if m.strip())
+        policy: tuple = ()
+        if "ABAC" in modes:
+            if not args.authorization_policy_file:
+                raise client_error("authorization-mode ABAC's authorization policy file not passed")
+            from engine.auth.abac import parse_policy_file
+
+            with open(args.authorization_policy_file, encoding="utf-8") as f:
+                policy = tuple(parse_policy_file(f.read()))
         init(cluster, InitOptions(start_time=start, nodes=args.nodes, node_cpu=args.node_cpu,
-                                  node_memory=args.node_memory, node_pods=args.node_pods, authorization_modes=modes))
+                                  node_memory=args.node_memory, node_pods=args.node_pods, authorization_modes=modes,
+                                  abac_policy=policy))
         head = cluster.head()
     finally:
         cluster.close()
