@@ -24,14 +24,17 @@ def rtype(resource: str | ResourceType) -> ResourceType:
 
 class Client:
     def __init__(self, cluster: Cluster, user: UserInfo = ADMIN, *, as_user: str | None = None,
-                 as_groups: tuple[str, ...] = (), command: str = ""):
+                 as_groups: tuple[str, ...] = (), command: str = "", authn: dict | None = None):
         self.cluster = cluster
         self.sender = user
         self.as_user = as_user
         self.as_groups = as_groups
         self.command = command
+        self.authn = authn  # how the sender was authenticated (authenticator, non-secret hint), recorded
 
     def _identity(self) -> tuple[str, tuple[str, ...], str]:
+        if not self.sender.name:
+            return "", (), ""  # unauthenticated: nobody to impersonate anyone (refused with 401)
         if self.as_user:
             groups = tuple(self.as_groups) + (("system:authenticated",) if "system:authenticated" not in self.as_groups else ())
             return self.as_user, groups, self.sender.name
@@ -42,6 +45,8 @@ class Client:
         rt = rtype(resource)
         user, groups, impersonator = self._identity()
         params = dict(params or {})
+        if self.authn:
+            params["authn"] = dict(self.authn)
         if impersonator and self.sender.groups:
             params["impersonatorGroups"] = list(self.sender.groups)
         if self.command and verb not in ("get", "list", "watch"):

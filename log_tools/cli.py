@@ -33,6 +33,11 @@ def _globals(suppress: bool) -> argparse.ArgumentParser:
     p.add_argument("--read-only", action="store_true", default=d(False), help="open the log read-only: record nothing")
     p.add_argument("--debug", action="store_true", default=d(False), help="show tracebacks")
     p.add_argument("--at", default=d(None), metavar="SEQ|TIME", help="read state as of a seq or an RFC 3339 time")
+    p.add_argument("--kubeconfig", default=d(None), help="kubeconfig file with the credentials to use (default $KUBECONFIG, else the data folder's admin)")
+    p.add_argument("--context", default=d(None), help="the kubeconfig context to use")
+    p.add_argument("--token", default=d(None), help="bearer token for authentication")
+    p.add_argument("--client-certificate", default=d(None), help="client certificate file (PEM)")
+    p.add_argument("--client-key", default=d(None), help="client key file (PEM)")
     return p
 
 

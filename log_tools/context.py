@@ -6,6 +6,7 @@ kubeadm would bring up a cluster; `ktape init` does the same with explicit optio
 
 from __future__ import annotations
 
+import os
 import shlex
 import sys
 import time
@@ -25,6 +26,9 @@ class Ctx:
         self.data = data_dir(getattr(args, "data", None))
         self.read_only = bool(getattr(args, "read_only", False))
         self._cluster: Cluster | None = None
+        self._auth = None
+        self._kube_namespace = None
+        self.identity_extra = None
         self.out = sys.stdout
         self.err = sys.stderr
 
@@ -45,7 +49,11 @@ class Ctx:
                     raise client_error(f"no kubetape log in {self.data}")
                 from engine.bootstrap import InitOptions, init
 
-                init(self._cluster, InitOptions(start_time=int(time.time()) * 1_000_000))
+                start = int(time.time()) * 1_000_000
+                init(self._cluster, InitOptions(start_time=start))
+                from log_tools.kubeconfig import ensure_admin
+
+                ensure_admin(self.data, start)
             else:
                 self._cluster.catch_up()
         return self._cluster
@@ -57,12 +65,41 @@ class Ctx:
 
     # --- who is asking ---------------------------------------------------------------------------
 
+    def _authenticate(self):
+        """(UserInfo, how it was authenticated or None): the data folder's admin unless a
+        kubeconfig or credential flags are given; a refused credential gives an empty user, which
+        the request path records as a 401 attempt."""
+        if self._auth is None:
+            from log_tools.kubeconfig import credentials
+
+            creds, ns = credentials(self.args)
+            self._kube_namespace = ns
+            if creds is None:
+                self._auth = (ADMIN, None)
+            else:
+                from engine.pipeline.authn import authenticate
+                from engine.pipeline.identity import UserInfo
+
+                cluster = self.cluster()
+                try:
+                    got = authenticate(cluster, creds, cluster.head().at, os.path.join(self.data, "pki"))
+                    for w in got.warnings:
+                        print(f"Warning: {w}", file=self.err)
+                    self._auth = (got.user, got.record())
+                    self.identity_extra = got.extra or None
+                except StatusError as e:
+                    self._auth = (UserInfo("", ()), {"by": "none", "error": e.details.get("cause", "")})
+        return self._auth
+
     def identity(self):
-        """Who the CLI authenticates as (the data folder's admin credentials unless others are given)."""
-        return ADMIN
+        who, record = self._authenticate()
+        if not who.name:
+            raise StatusError(401, "Unauthorized", "Unauthorized")
+        return who
 
     def client(self, command: str | None = None) -> Client:
-        return Client(self.cluster(), self.identity(), as_user=getattr(self.args, "as_user", None),
+        who, record = self._authenticate()
+        return Client(self.cluster(), who, authn=record, as_user=getattr(self.args, "as_user", None),
                       as_groups=tuple(getattr(self.args, "as_group", None) or ()),
                       command=command if command is not None else self.command_line())
 
@@ -74,7 +111,14 @@ class Ctx:
 
     @property
     def namespace(self) -> str:
-        return getattr(self.args, "namespace", None) or "default"
+        if getattr(self.args, "namespace", None):
+            return self.args.namespace
+        if self._auth is None:
+            try:
+                self._authenticate()
+            except StatusError:
+                pass
+        return self._kube_namespace or "default"
 
     @property
     def all_namespaces(self) -> bool:
@@ -115,7 +159,8 @@ class Ctx:
         return (e.at if e else cluster.head().at) / 1_000_000
 
 
-_LOCAL_VALUE_FLAGS = ("--data",)
+# How the CLI authenticates is not part of the request (and a token must never reach the log).
+_LOCAL_VALUE_FLAGS = ("--data", "--kubeconfig", "--context", "--token", "--client-certificate", "--client-key")
 _LOCAL_BOOL_FLAGS = ("--debug", "--read-only")
 
 

@@ -91,6 +91,8 @@ class RequestPath:
                 self._authorize(view, req)
                 if req.verb in ("get", "list", "watch"):
                     written = _Written(None, None, Admitted(200), self._read(view, rt, req))
+                elif (req.group, req.resource, req.subresource, req.verb) == ("", "serviceaccounts", "token", "create"):
+                    written = self._token_request(view, req, head, seq)
                 else:
                     written = self._write(view, rt, req, head, seq)
         except _Refused as r:
@@ -314,6 +316,34 @@ class RequestPath:
         errors = validate(new, prev)
         if errors:
             raise _Refused("validation", invalid(rt.kind, rt.group, new.get("metadata", {}).get("name", ""), errors))
+
+    # --- TokenRequest (serviceaccounts/token): nothing stored, the token itself never logged --------
+
+    @staticmethod
+    def _token_request(view: View, req: Request, head: Head, seq: int) -> _Written:
+        """Admit a TokenRequest: the ServiceAccount must exist; expiry is decided here (default 1h,
+        at least 10 minutes, upstream's messages) with a jti derived from the log position. The
+        caller signs the JWT with the key outside the log, from these decided values."""
+        from engine.clock import rfc3339
+
+        sa = view.get("", "serviceaccounts", req.namespace, req.name)
+        if sa is None:
+            raise _Refused("storage", not_found("serviceaccounts", "", req.name))
+        spec = dict(((req.body or {}) if isinstance(req.body, dict) else {}).get("spec") or {})
+        exp = spec.get("expirationSeconds", 3600)
+        if not isinstance(exp, int) or exp < 600 or exp > 1 << 32:
+            detail = ("may not specify a duration less than 10 minutes" if isinstance(exp, int) and exp < 600
+                      else "may not specify a duration larger than 2^32 seconds")
+            raise _Refused("validation", invalid("TokenRequest", "authentication.k8s.io", req.name, [
+                _field("Invalid", "spec.expirationSeconds", exp, detail)]))
+        spec["expirationSeconds"] = exp
+        spec.setdefault("audiences", [])
+        decided = {"jti": _uid(head.digest, seq), "issuedAt": head.at // 1_000_000,
+                   "expirationTimestamp": rfc3339(head.at + exp * 1_000_000), "serviceAccountUID": sa["metadata"]["uid"]}
+        result = {"kind": "TokenRequest", "apiVersion": "authentication.k8s.io/v1",
+                  "metadata": {"name": req.name, "namespace": req.namespace, "creationTimestamp": None},
+                  "spec": spec, "status": {"token": "", "expirationTimestamp": decided["expirationTimestamp"]}}
+        return _Written(None, None, Admitted(201, decided, ""), result)
 
     # --- the clock -------------------------------------------------------------------------------
 

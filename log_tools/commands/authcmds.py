@@ -174,7 +174,60 @@ def _sa(name, args):
     return {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"creationTimestamp": None, "name": name}}
 
 
+def run_create_token(ctx, args, words: list[str]) -> int:
+    """kubectl create token SA: a TokenRequest (recorded without the token), signed here with the
+    data folder's ServiceAccount key; only the token is printed."""
+    import os
+
+    from engine.auth import tokens
+    from engine.clock import parse_duration
+
+    name = _one_name(words)
+    spec: dict = {"audiences": list(args.audience or [])}
+    if args.duration:
+        try:
+            us = parse_duration(args.duration)
+        except ValueError as e:
+            raise client_error(f'invalid argument "{args.duration}" for "--duration" flag: {e}') from None
+        if us < 0:
+            raise client_error("--duration must be greater than or equal to 0")
+        if us % 1_000_000:
+            raise client_error("--duration must be a whole number of seconds")
+        if us:
+            spec["expirationSeconds"] = us // 1_000_000
+    bound = None
+    if args.bound_object_kind:
+        if args.bound_object_kind not in ("Pod", "Secret"):
+            raise client_error(f"supported --bound-object-kind values are Pod, Secret")
+        if not args.bound_object_name:
+            raise client_error("--bound-object-name is required if --bound-object-kind is provided")
+        spec["boundObjectRef"] = {"kind": args.bound_object_kind, "apiVersion": "v1", "name": args.bound_object_name}
+    elif args.bound_object_name:
+        raise client_error("--bound-object-name can only be set if --bound-object-kind is provided")
+    body = {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": spec}
+    client = ctx.client()
+    resp = client.request("create", "serviceaccounts", ctx.namespace, name, body=body, subresource="token")
+    if resp.error:
+        raise resp.error
+    decided = resp.entry.outcome.decided
+    with ctx.cluster().view() as view:
+        sa = view.get("", "serviceaccounts", ctx.namespace, name)
+        if bound is None and args.bound_object_kind:
+            res = "pods" if args.bound_object_kind == "Pod" else "secrets"
+            obj = view.get("", res, ctx.namespace, args.bound_object_name)
+            if obj is None:
+                raise StatusError(404, "NotFound", f'{res} "{args.bound_object_name}" not found')
+            bound = {"kind": args.bound_object_kind, "name": args.bound_object_name, "uid": obj["metadata"]["uid"]}
+    key = tokens.load_or_create_key(os.path.join(ctx.data, "pki"))
+    exp = resp.obj["spec"]["expirationSeconds"]
+    token = tokens.mint_bound(key, sa, now_s=decided["issuedAt"], expiration_s=exp,
+                              audiences=spec["audiences"] or list(tokens.API_AUDIENCES), jti=decided["jti"], bound=bound)
+    ctx.out.write(token + "\n")
+    return 0
+
+
 GENERATORS = {
+    "token": run_create_token,
     "serviceaccount": _generator(_sa), "sa": _generator(_sa),
     "role": _generator(lambda n, a: _role_object("Role", n, a, False)),
     "clusterrole": _generator(lambda n, a: _role_object("ClusterRole", n, a, True)),
@@ -337,8 +390,115 @@ def run_whoami(ctx, args) -> int:
     return 0
 
 
+def run_set_serviceaccount(ctx, args) -> int:
+    """kubectl set serviceaccount (set_serviceaccount.go): the pod template's serviceAccountName,
+    by a strategic merge patch with field manager kubectl-set."""
+    from log_tools import output
+    from log_tools.commands.setcmd import POD_SPEC_PATH, _objects
+
+    words = list(args.words)
+    if len(words) < 2:
+        raise client_error("serviceaccount is required")
+    sa = words.pop()
+    client = ctx.client()
+    for rt, name in _objects(ctx, args, words):
+        path = POD_SPEC_PATH.get(rt.kind)
+        if path is None:
+            raise client_error(f"error: {output.ref(rt, name)} does not have a pod template")
+        patch: dict = {"serviceAccountName": sa}
+        for key in reversed(path):
+            patch = {key: patch}
+        resp = client.request("patch", rt, ctx.namespace, name, body=patch,
+                              params={"patchType": "strategic", "fieldManager": "kubectl-set"})
+        if resp.error:
+            raise resp.error
+        ctx.out.write(f"{output.ref(rt, name)} serviceaccount updated\n")
+    return 0
+
+
+def _ca(ctx):
+    import datetime as dt
+    import os
+
+    from engine.pki import CA
+    from log_tools.kubeconfig import ensure_admin
+
+    cluster = ctx.cluster()
+    ensure_admin(ctx.data, cluster.head().at)
+    now = dt.datetime.fromtimestamp(cluster.head().at / 1_000_000, dt.timezone.utc)
+    return CA.load_or_create(os.path.join(ctx.data, "pki")), now
+
+
+def _issue(ctx, name: str, groups, days: int):
+    if days <= 0:
+        raise client_error(f"--days must be positive, got {days}")
+    if not name:
+        raise client_error("NAME (the certificate's CN) is required")
+    ca, now = _ca(ctx)
+    return ca, ca.issue(name, tuple(groups), days=days, not_before=now)
+
+
+def run_certs_issue(ctx, args) -> int:
+    import os
+
+    _ca_obj, issued = _issue(ctx, args.name, args.group, args.days)
+    crt, key = os.path.join(args.out_dir, f"{args.name}.crt"), os.path.join(args.out_dir, f"{args.name}.key")
+    with open(crt, "wb") as f:
+        f.write(issued.cert_pem)
+    fd = os.open(key, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(issued.key_pem)
+    subject = f"CN={args.name}" + "".join(f", O={g}" for g in args.group)
+    ctx.out.write(f"certificate {crt} and key {key} issued for {subject}, valid {args.days} days\n")
+    return 0
+
+
+def run_kubeconfig(ctx, args) -> int:
+    from log_tools.kubeconfig import render
+
+    ns = getattr(args, "namespace", None)
+    if args.serviceaccount_token:
+        import io
+
+        ca, _now = _ca(ctx)
+        buf, saved = io.StringIO(), ctx.out
+        ctx.out = buf
+        try:
+            run_create_token(ctx, argparse_ns(duration=None, audience=None, bound_object_kind=None, bound_object_name=None),
+                             [args.name])
+        finally:
+            ctx.out = saved
+        user = f"system:serviceaccount:{ctx.namespace}:{args.name}"
+        ctx.out.write(render(user, ca.cert_pem, token=buf.getvalue().strip(), namespace=ns))
+        return 0
+    ca, issued = _issue(ctx, args.name, args.group, args.days)
+    ctx.out.write(render(args.name, ca.cert_pem, cert_pem=issued.cert_pem, key_pem=issued.key_pem, namespace=ns))
+    return 0
+
+
+def argparse_ns(**kw):
+    import argparse
+
+    return argparse.Namespace(**kw)
+
+
 def register(subs, common) -> None:
+    import argparse
+
     from log_tools.commands import batchcmds
+
+    setp = subs.choices.get("set")
+    if setp is not None:
+        for action in setp._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for alias in ("serviceaccount", "sa"):
+                    sp = action.add_parser(alias, parents=[common], help="update the ServiceAccount of a pod template",
+                                           description="Example: ktape -n app-team1 set serviceaccount deployments nginx-deployment cicd-token")
+                    sp.add_argument("words", nargs="+", help="TYPE NAME SERVICE_ACCOUNT or TYPE/NAME SERVICE_ACCOUNT")
+                    sp.add_argument("-f", "--filename", action="append")
+                    sp.add_argument("--all", action="store_true")
+                    sp.add_argument("-l", "--selector")
+                    sp.set_defaults(run=run_set_serviceaccount)
 
     p = subs.choices.get("create")
     if p is not None:
@@ -352,7 +512,30 @@ def register(subs, common) -> None:
         p.add_argument("--user", action="append", help="`create *binding`: usernames to bind (repeatable)")
         p.add_argument("--group", action="append", help="`create *binding`: groups to bind (repeatable)")
         p.add_argument("--serviceaccount", action="append", help="`create *binding`: namespace:name to bind (repeatable)")
+        p.add_argument("--duration", help="`create token`: requested lifetime (e.g. 1h); the server may return another")
+        p.add_argument("--audience", action="append", help="`create token`: intended audience (repeatable)")
+        p.add_argument("--bound-object-kind", help="`create token`: Pod or Secret the token is bound to")
+        p.add_argument("--bound-object-name", help="`create token`: name of the object to bind the token to")
         batchcmds.generators.update(GENERATORS)
+
+    c = subs.add_parser("certs", parents=[common], help="client certificates from the cluster CA",
+                        description="Example: ktape certs issue devuser --group dev --days 365 (writes devuser.crt, devuser.key)")
+    csubs = c.add_subparsers(dest="certs_command", metavar="SUBCOMMAND")
+    ci = csubs.add_parser("issue", parents=[common], help="sign a client certificate: CN=NAME, O=each group")
+    ci.add_argument("name")
+    ci.add_argument("--group", action="append", default=[], help="an O= group (repeatable)")
+    ci.add_argument("--days", type=int, default=365)
+    ci.add_argument("--out-dir", default=".", help="where NAME.crt and NAME.key are written")
+    ci.set_defaults(run=run_certs_issue)
+    c.set_defaults(run=lambda ctx, args: (c.print_help(), 2)[1])
+    k = subs.add_parser("kubeconfig", parents=[common], help="print a kubeconfig for an identity",
+                        description="Example: ktape kubeconfig devuser --group dev -n dev > devuser.kubeconfig")
+    k.add_argument("name")
+    k.add_argument("--group", action="append", default=[], help="an O= group of the certificate (repeatable)")
+    k.add_argument("--days", type=int, default=365)
+    k.add_argument("--serviceaccount-token", action="store_true",
+                   help="NAME is a ServiceAccount (in -n): embed a fresh bound token instead of a certificate")
+    k.set_defaults(run=run_kubeconfig)
 
     auth = subs.add_parser("auth", parents=[common], help="inspect authorization (can-i, who-can, whoami)",
                            description="Example: ktape auth can-i create deployments -n app-team1 --as system:serviceaccount:app-team1:cicd-token")

@@ -112,6 +112,9 @@ def run_init(ctx, args) -> int:
         head = cluster.head()
     finally:
         cluster.close()
+    from log_tools.kubeconfig import ensure_admin
+
+    ensure_admin(ctx.data, start)
     ctx.out.write(f"cluster initialized in {ctx.data}: {args.nodes + 1} nodes, seq {head.seq} at {rfc3339(head.at)}\n")
     return 0
 
