@@ -27,6 +27,8 @@ class InitOptions:
     node_pods: str = "110"
     authorization_modes: tuple[str, ...] = ("Node", "RBAC")  # kubeadm's default
     abac_policy: tuple = ()  # ABAC policy lines (specs), kept in the settings when ABAC is on
+    token_rows: tuple = ()  # --token-auth-file rows, hashed (engine/auth/tokens.parse_token_file)
+    basic_rows: tuple | None = None  # --basic-auth-file rows, hashed: the legacy mode, off unless given
 
 
 def _req(verb: str, resource: str, body: dict, *, user=APISERVER, group="", version="v1", namespace="", name="", sub="") -> Request:
@@ -90,6 +92,15 @@ def _authorization(opts: InitOptions) -> dict:
     return out
 
 
+def _authentication(opts: InitOptions) -> dict:
+    out: dict = {}
+    if opts.token_rows:
+        out["tokenAuthFile"] = [dict(r) for r in opts.token_rows]
+    if opts.basic_rows is not None:
+        out["basicAuthFile"] = [dict(r) for r in opts.basic_rows]
+    return out
+
+
 def init(cluster: Cluster, opts: InitOptions) -> None:
     """Write the bootstrap records into an empty log."""
     if cluster.initialized:
@@ -102,6 +113,7 @@ def init(cluster: Cluster, opts: InitOptions) -> None:
         "spec": {
             "kubernetesVersion": KUBE_VERSION,
             "authorization": _authorization(opts),
+            **({"authentication": _authentication(opts)} if opts.token_rows or opts.basic_rows is not None else {}),
             "serviceCIDR": "10.96.0.0/12",
             "nodePortRange": "30000-32767",
             "podCIDR": "10.244.0.0/16",

@@ -73,6 +73,20 @@ def parse_token_file(text: str, path: str = "tokens.csv") -> tuple[list[dict], l
     return list(rows.values()), warnings
 
 
+def parse_basic_auth_file(text: str, path: str = "basic.csv") -> list[dict]:
+    """The removed `--basic-auth-file` (password,user,uid,"groups"), kept hashed."""
+    rows = []
+    for n, record in enumerate(csv.reader(io.StringIO(text)), 1):
+        if not record or (len(record) == 1 and not record[0].strip()):
+            continue
+        if len(record) < 3:
+            raise ValueError(f"basic auth file '{path}' must have at least 3 columns (password, user name, user uid), found {len(record)}")
+        groups = [g.strip() for g in record[3].split(",") if g.strip()] if len(record) > 3 else []
+        rows.append({"sha256": hashlib.sha256(f"{record[1]}:{record[0]}".encode()).hexdigest(), "user": record[1],
+                     "uid": record[2], "groups": groups})
+    return rows
+
+
 def static_lookup(rows: list[dict], token: str) -> dict | None:
     h = token_hash(token)
     for r in rows:

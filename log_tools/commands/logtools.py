@@ -28,6 +28,8 @@ def register(subs, common) -> None:
     p.add_argument("--node-memory", default="8Gi")
     p.add_argument("--node-pods", default="110")
     p.add_argument("--authorization-mode", default="Node,RBAC", help="comma-separated chain of AlwaysAllow, AlwaysDeny, ABAC, Node, RBAC (default Node,RBAC as kubeadm)")
+    p.add_argument("--token-auth-file", help="static tokens CSV (token,user,uid,\"group1,group2\"); kept hashed in the settings")
+    p.add_argument("--basic-auth-file", help="legacy basic auth CSV (password,user,uid,\"groups\"): removed upstream in 1.19")
     p.add_argument("--authorization-policy-file", help="ABAC policy file (one JSON Policy a line), kept in the recorded settings")
     p.set_defaults(run=run_init)
 
@@ -106,9 +108,27 @@ def run_init(ctx, args) -> int:
 
             with open(args.authorization_policy_file, encoding="utf-8") as f:
                 policy = tuple(parse_policy_file(f.read()))
+        token_rows: tuple = ()
+        basic_rows = None
+        from engine.auth.tokens import parse_basic_auth_file, parse_token_file
+
+        try:
+            if args.token_auth_file:
+                with open(args.token_auth_file, encoding="utf-8") as f:
+                    rows, warns = parse_token_file(f.read(), args.token_auth_file)
+                for w in warns:
+                    print(f"Warning: {w}", file=ctx.err)
+                token_rows = tuple(rows)
+            if args.basic_auth_file:
+                print("Warning: basic authentication (--basic-auth-file) was removed in Kubernetes 1.19; "
+                      "enabled here as a legacy mode", file=ctx.err)
+                with open(args.basic_auth_file, encoding="utf-8") as f:
+                    basic_rows = tuple(parse_basic_auth_file(f.read(), args.basic_auth_file))
+        except (OSError, ValueError) as e:
+            raise client_error(str(e)) from None
         init(cluster, InitOptions(start_time=start, nodes=args.nodes, node_cpu=args.node_cpu,
                                   node_memory=args.node_memory, node_pods=args.node_pods, authorization_modes=modes,
-                                  abac_policy=policy))
+                                  abac_policy=policy, token_rows=token_rows, basic_rows=basic_rows))
         head = cluster.head()
     finally:
         cluster.close()
