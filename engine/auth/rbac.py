@@ -85,6 +85,9 @@ class RbacIndex:
         for b in sorted(rolebindings, key=lambda o: (o["metadata"].get("namespace", ""), o["metadata"]["name"])):
             order = self._add(b, b["metadata"].get("namespace", ""), order, self.by_ns)
         self._memo: dict = {}
+        # compiled per subject, eagerly: (kind, name) for cluster bindings, (ns, kind, name) per namespace
+        self._cc = {k: _Compiled(v) for k, v in self.cluster.items()}
+        self._nc = {(k[0],) + k[1]: _Compiled(v) for k, v in self.by_ns.items()}
 
     def _add(self, b: dict, ns: str, order: int, table: dict) -> int:
         ref = b.get("roleRef") or {}
@@ -141,11 +144,31 @@ class RbacIndex:
         return out
 
     def authorize(self, a) -> tuple[bool, str]:
+        """upstream's decision: the first allowing rule in visiting order (cluster bindings, then
+        the request namespace's bindings; within a binding its first matching subject)."""
         is_res = bool(a.resource)
-        for rule, g in self.grants(a.user, a.groups, a.namespace):
-            if rule_allows(rule, a.verb, a.group, a.resource, a.subresource, a.name, a.path, is_res):
-                return True, "RBAC: allowed by " + g.describe()
-        return False, ""
+        combined = (a.resource + "/" + a.subresource if a.subresource else a.resource) if is_res else ""
+        cc = self._cc
+        best = None
+        c = cc.get(("User", a.user))
+        if c is not None:
+            best = c.first(a, combined, is_res, best) or best
+        for g in a.groups:
+            c = cc.get(("Group", g))
+            if c is not None:
+                best = c.first(a, combined, is_res, best) or best
+        if best is None and a.namespace:
+            nc, ns = self._nc, a.namespace
+            c = nc.get((ns, "User", a.user))
+            if c is not None:
+                best = c.first(a, combined, is_res, best) or best
+            for g in a.groups:
+                c = nc.get((ns, "Group", g))
+                if c is not None:
+                    best = c.first(a, combined, is_res, best) or best
+        if best is None:
+            return False, ""
+        return True, "RBAC: allowed by " + best[3].describe()
 
     def rules_for(self, user: str, groups: tuple, namespace: str) -> list[Rule]:
         return [r for r, _g in self.grants(user, tuple(groups), namespace)]
@@ -168,6 +191,64 @@ class RbacIndex:
                                   ref.get("kind", ""), ref.get("name", ""),
                                   (s.get("kind"), s.get("name", ""), s.get("namespace", "") or ns)), s))
         return out
+
+
+_MISSING = object()
+
+
+class _Compiled:
+    """One subject's grants in one table, indexed: rules naming exact (group, resource) pairs by
+    that pair, the rest (wildcards, `*/sub`) in a short list, URL rules apart; identical rules
+    kept once (the first in visiting order decides anyway)."""
+
+    __slots__ = ("exact", "wild", "urls")
+
+    def __init__(self, entries: list):
+        self.exact: dict = {}
+        self.wild: list = []
+        self.urls: list = []
+        seen: set = set()
+        for order, si, g, rules in sorted(entries, key=lambda t: (t[0], t[1])):
+            for r in rules:
+                if r in seen:
+                    continue
+                seen.add(r)
+                e = (order, si, r, g)
+                if r.urls:
+                    self.urls.append(e)
+                if not r.resources:
+                    continue
+                if "*" in r.groups or any(x == "*" or x.startswith("*/") for x in r.resources):
+                    self.wild.append(e)
+                else:
+                    for grp in r.groups:
+                        for res in r.resources:
+                            self.exact.setdefault((grp, res), []).append(e)
+
+    def first(self, a, combined: str, is_res: bool, best):
+        """The first allowing entry that comes before `best` (or None)."""
+        limit = best[:2] if best is not None else None
+        found = None
+        if is_res:
+            for e in self.exact.get((a.group, combined), ()):
+                if limit is not None and e[:2] >= limit:
+                    break
+                if rule_allows(e[2], a.verb, a.group, a.resource, a.subresource, a.name, "", True):
+                    found, limit = e, e[:2]
+                    break
+            for e in self.wild:
+                if limit is not None and e[:2] >= limit:
+                    break
+                if rule_allows(e[2], a.verb, a.group, a.resource, a.subresource, a.name, "", True):
+                    found = e
+                    break
+            return found
+        for e in self.urls:
+            if limit is not None and e[:2] >= limit:
+                break
+            if rule_allows(e[2], a.verb, "", "", "", "", a.path, False):
+                return e
+        return None
 
 
 def _compile(role: dict) -> tuple[Rule, ...]:
