@@ -1439,12 +1439,15 @@ def _describe_service_account(obj: dict, events: list | None, now: float, relate
     w.write(0, f"Namespace:\t{_meta(obj, 'namespace', '')}\n")
     print_labels_multiline(w, "Labels", _meta(obj, "labels"))
     print_annotations_multiline(w, "Annotations", _meta(obj, "annotations"))
-    names = [s.get("name", "") for s in obj.get("imagePullSecrets") or []]
-    header, empty = "Image pull secrets:", "                   "
-    if not names:
-        w.write(0, f"{header}\t<none>\n")
-    for i, n in enumerate(names):
-        w.write(0, f"{header if i == 0 else empty}\t{n}\n")
+    empty = "                   "
+    sections = (("Image pull secrets:", [s.get("name", "") for s in obj.get("imagePullSecrets") or []]),
+                ("Mountable secrets: ", [s.get("name", "") for s in obj.get("secrets") or []]),
+                ("Tokens:            ", []))  # kubectl's three headers, in its (sorted) order
+    for header, names in sections:
+        if not names:
+            w.write(0, f"{header}\t<none>\n")
+        for i, n in enumerate(names):
+            w.write(0, f"{header if i == 0 else empty}\t{n}\n")
     _events(w, events, now)
     return w.render()
 
