@@ -73,6 +73,12 @@ TYPES: tuple[ResourceType, ...] = (
     ResourceType("StorageClass", "storage.k8s.io", "v1", "storageclasses", False, ("sc",)),
     ResourceType("EndpointSlice", "discovery.k8s.io", "v1", "endpointslices", True),
     ResourceType("Lease", "coordination.k8s.io", "v1", "leases", True),
+    # Reviews: create-only, never stored; answered from the authorizer chain (engine/pipeline/authn.py).
+    ResourceType("SelfSubjectAccessReview", "authorization.k8s.io", "v1", "selfsubjectaccessreviews", False, (), (), ("create",)),
+    ResourceType("SelfSubjectRulesReview", "authorization.k8s.io", "v1", "selfsubjectrulesreviews", False, (), (), ("create",)),
+    ResourceType("SubjectAccessReview", "authorization.k8s.io", "v1", "subjectaccessreviews", False, (), (), ("create",)),
+    ResourceType("LocalSubjectAccessReview", "authorization.k8s.io", "v1", "localsubjectaccessreviews", True, (), (), ("create",)),
+    ResourceType("SelfSubjectReview", "authentication.k8s.io", "v1", "selfsubjectreviews", False, (), (), ("create",)),
     # kubetape's own: the recorded cluster settings (start time, nodes, authorization modes, ...).
     ResourceType("Cluster", "config.kubetape.io", "v1alpha1", "clusters", False),
 )
@@ -90,6 +96,9 @@ EXTRA_VERSIONS: dict[tuple[str, str], str] = {
     ("batch", "v1beta1"): "CronJob",
     ("events.k8s.io", "v1"): "Event",
 }
+
+REVIEWS = frozenset({"selfsubjectaccessreviews", "selfsubjectrulesreviews", "subjectaccessreviews",
+                     "localsubjectaccessreviews", "selfsubjectreviews"})
 
 BY_KIND: dict[str, ResourceType] = {t.kind: t for t in TYPES}
 BY_GROUP_RESOURCE: dict[tuple[str, str], ResourceType] = {(t.group, t.plural): t for t in TYPES}

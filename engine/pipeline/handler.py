@@ -21,7 +21,7 @@ from engine.pipeline import authz as authz_mod
 from engine.pipeline.admission import AdmissionContext, operation_of
 from engine.pipeline.admission.namespace_lifecycle import NamespaceLifecycle
 from engine.records import Admitted, Conflicted, Denied, LogEntry, Request
-from engine.registry import BY_GROUP_RESOURCE, ResourceType
+from engine.registry import BY_GROUP_RESOURCE, REVIEWS, ResourceType
 from engine.view import View
 from projections import timetravel
 from reducers.keys import collection_prefix, index_key, object_key
@@ -93,6 +93,8 @@ class RequestPath:
                     written = _Written(None, None, Admitted(200), self._read(view, rt, req))
                 elif (req.group, req.resource, req.subresource, req.verb) == ("", "serviceaccounts", "token", "create"):
                     written = self._token_request(view, req, head, seq)
+                elif req.resource in REVIEWS and req.group in ("authorization.k8s.io", "authentication.k8s.io"):
+                    written = self._review(view, rt, req)
                 else:
                     written = self._write(view, rt, req, head, seq)
         except _Refused as r:
@@ -316,6 +318,39 @@ class RequestPath:
         errors = validate(new, prev)
         if errors:
             raise _Refused("validation", invalid(rt.kind, rt.group, new.get("metadata", {}).get("name", ""), errors))
+
+    # --- reviews: answered, recorded as requests, never stored ---------------------------------------
+
+    @staticmethod
+    def _review(view: View, rt: ResourceType, req: Request) -> _Written:
+        from engine.pipeline import authn
+        from engine.pipeline.identity import UserInfo
+
+        if req.verb != "create":
+            raise _Refused("routing", StatusError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource"))
+        body = req.body if isinstance(req.body, dict) else {}
+        spec = body.get("spec") or {}
+        me = UserInfo(req.user, tuple(req.groups))
+        try:
+            if rt.plural == "selfsubjectreviews":
+                result = authn.self_subject_review(me)
+            elif rt.plural == "selfsubjectrulesreviews":
+                result = authn.rules_review(view, me, spec.get("namespace", ""))
+            elif rt.plural == "selfsubjectaccessreviews":
+                result = authn.access_review(view, me, spec)
+            else:
+                if not spec.get("user") and not spec.get("groups"):
+                    raise invalid(rt.kind, rt.group, "", [_field("Invalid", "spec.user", spec.get("user", ""),
+                                                                 "at least one of user or group must be specified")])
+                ra = spec.get("resourceAttributes") or {}
+                if rt.plural == "localsubjectaccessreviews" and ra.get("namespace") != req.namespace:
+                    raise invalid(rt.kind, rt.group, "", [_field("Invalid", "spec.resourceAttributes.namespace",
+                                                                 ra.get("namespace", ""), "must match metadata.namespace")])
+                subject = UserInfo(spec.get("user", ""), tuple(spec.get("groups") or ()))
+                result = authn.access_review(view, subject, spec, kind=rt.kind)
+        except StatusError as e:
+            raise _Refused("validation", e) from None
+        return _Written(None, None, Admitted(201, {}, ""), result)
 
     # --- TokenRequest (serviceaccounts/token): nothing stored, the token itself never logged --------
 

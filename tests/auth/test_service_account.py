@@ -43,3 +43,24 @@ def test_automount_false_and_missing_sa(cluster, admin):
     assert r.code == 403
     assert r.error.message == ('pods "m" is forbidden: error looking up service account ns1/missing: '
                                'serviceaccount "missing" not found')
+
+
+def test_reviews_are_answered_not_stored(cluster, admin):
+    jane = as_user(cluster, "jane")
+    ssar = {"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview",
+            "spec": {"resourceAttributes": {"verb": "list", "resource": "pods", "namespace": "ns1"}}}
+    r = jane.create(ssar)
+    assert r.code == 201 and r.obj["status"] == {"allowed": False}
+    r = admin.create(ssar)
+    assert r.obj["status"]["allowed"] is True
+    r = jane.create({"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"})
+    assert r.obj["status"]["userInfo"] == {"username": "jane", "groups": ["system:authenticated"]}
+    r = jane.create({"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectRulesReview", "spec": {"namespace": "ns1"}})
+    assert {"verbs": ["create"], "apiGroups": ["authorization.k8s.io"],
+            "resources": ["selfsubjectaccessreviews", "selfsubjectrulesreviews"]} in r.obj["status"]["resourceRules"]
+    sar = {"apiVersion": "authorization.k8s.io/v1", "kind": "SubjectAccessReview",
+           "spec": {"user": "jane", "resourceAttributes": {"verb": "get", "resource": "pods", "namespace": "ns1"}}}
+    assert jane.create(sar).code == 403  # only who may create subjectaccessreviews
+    assert admin.create(sar).obj["status"]["allowed"] is False
+    with cluster.view() as v:
+        assert v.list("authorization.k8s.io", "selfsubjectaccessreviews") == []
