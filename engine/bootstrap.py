@@ -129,6 +129,15 @@ def init(cluster: Cluster, opts: InitOptions) -> None:
 
     for obj in all_objects():
         reqs.append(_req("create", obj["kind"].lower() + "s", obj, group="rbac.authorization.k8s.io"))
+    # The ServiceAccounts controller's first pass: each system namespace's `default` ServiceAccount
+    # (written here so a cluster whose actors leave that controller out still admits pods).
+    from engine.pipeline.identity import controller_identity
+
+    sa_ctl = controller_identity("service-account-controller")
+    for ns in ("default", "kube-system", "kube-public", "kube-node-lease"):
+        reqs.append(_req("create", "serviceaccounts", {"apiVersion": "v1", "kind": "ServiceAccount",
+                                                       "metadata": {"name": "default", "namespace": ns}},
+                         namespace=ns, user=(sa_ctl.name, sa_ctl.groups)))
     for i, name in enumerate(node_names(opts)):
         node, status = node_manifest(name, i, opts)
         who = node_identity(name)

@@ -156,9 +156,10 @@ def call_ktape(data_dir: str | os.PathLike, argv: list[str], stdin: str | None =
     out, err = io.StringIO(), io.StringIO()
     old_cwd = os.getcwd()
     old_stdin = sys.stdin
-    saved_env = {k: os.environ.get(k) for k in ("KTAPE_DATA", "KTAPE_LOG")}
+    saved_env = {k: os.environ.get(k) for k in ("KTAPE_DATA", "KTAPE_LOG", "KUBECONFIG")}
     os.environ["KTAPE_DATA"] = os.path.abspath(data_dir)
     os.environ.pop("KTAPE_LOG", None)
+    os.environ.pop("KUBECONFIG", None)  # the scenario's credentials are the data folder's admin (or its own flags)
     try:
         os.chdir(FIXTURES)
         sys.stdin = io.StringIO(stdin or "")

@@ -273,7 +273,7 @@ def _attributes(ctx, args, who: UserInfo) -> authz_mod.Attributes:
         res_text, name = target.split("/", 1)
     res, group, _sub = _parse_resource(res_text)
     if res == "*":
-        rtype_group, plural = group or "*", "*"
+        rtype_group, plural = group, "*"
     else:
         try:
             rt = resolve(f"{res}.{group}" if group else res)

@@ -235,6 +235,7 @@ def run_tour(ctx, args) -> int:
     mem = {"dir": data}
     failures: list[str] = []
     old_cwd = os.getcwd()
+    old_kubeconfig = os.environ.pop("KUBECONFIG", None)  # the tour runs as the data folder's admin
     os.chdir(FIXTURES)
     try:
         for step in steps():
@@ -252,6 +253,8 @@ def run_tour(ctx, args) -> int:
                 failures.append(f"ktape {_shown(argv)} exited {rc}, expected {want}")
     finally:
         os.chdir(old_cwd)
+        if old_kubeconfig is not None:
+            os.environ["KUBECONFIG"] = old_kubeconfig
     if failures:
         print("\nThe tour did not go as planned:", *failures, sep="\n  ", file=sys.stderr)
     print(f"\nThe tour's log is in {args.dir}; try: ktape --data {args.dir} log")

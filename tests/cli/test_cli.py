@@ -187,8 +187,13 @@ def test_real_executables(tmp_path):
     assert r.returncode == 0, r.stderr
     r = subprocess.run([sys.executable, "-m", "log_tools", "get", "nodes", "-o", "name"], env=env, capture_output=True, text=True)
     assert r.returncode == 0 and r.stdout.split() == ["node/k8s-master", "node/node1", "node/node2"]
-    r = subprocess.run([exe, "get", "pods", "-n", "kube-system", "--as", "jane"], env=env, capture_output=True, text=True)
+    r = subprocess.run([exe, "get", "pods", "-n", "kube-system", "--as", "jane", "--as-group", "system:masters"], env=env,
+                       capture_output=True, text=True)
     assert r.returncode == 0 and r.stderr.strip() == "No resources found in kube-system namespace."
+    # under the default Node,RBAC modes a user without bindings is refused in upstream's words
+    r = subprocess.run([exe, "get", "pods", "-n", "kube-system", "--as", "jane"], env=env, capture_output=True, text=True)
+    assert r.returncode == 1 and r.stderr.strip() == ('Error from server (Forbidden): pods is forbidden: User "jane" cannot list '
+                                                      'resource "pods" in API group "" in the namespace "kube-system"')
 
 
 def test_unknown_fields_strict_warn_and_ignore(k, tmp_path):

@@ -61,7 +61,8 @@ def test_pods_carry_identity_and_their_claims_exist_before_them():
                               "apps.kubernetes.io/pod-index": "0"}
     assert meta["generateName"] == "web-" and meta["ownerReferences"][0]["uid"] == sts["metadata"]["uid"]
     assert (spec["hostname"], spec["subdomain"]) == ("web-0", "nginx")
-    assert spec["volumes"] == [{"name": "www", "persistentVolumeClaim": {"claimName": "www-web-0"}}]
+    assert spec["volumes"][0] == {"name": "www", "persistentVolumeClaim": {"claimName": "www-web-0"}}
+    assert [v["name"][:16] for v in spec["volumes"][1:]] == ["kube-api-access-"]  # ServiceAccount admission
     writes = my_writes(c, head)
     assert writes.index(("create", "persistentvolumeclaims", "www-web-0")) < writes.index(("create", "pods", "web-0"))
     claim = claims(c)["www-web-0"]

@@ -847,6 +847,10 @@ KINDS: dict[tuple[str, str], Struct] = {
     ("autoscaling/v1", "Scale"): _object(
         "Scale", spec=Struct("ScaleSpec", "replicas"), status=Struct("ScaleStatus", "replicas selector")
     ),
+    # Reviews (create-only, answered from the authorizer chain).
+    **{("authorization.k8s.io/v1", k): _object(k, spec=ANY, status=ANY) for k in (
+        "SelfSubjectAccessReview", "SelfSubjectRulesReview", "SubjectAccessReview", "LocalSubjectAccessReview")},
+    ("authentication.k8s.io/v1", "SelfSubjectReview"): _object("SelfSubjectReview", status=ANY),
     # kubetape's own settings object: its spec and status are free-form.
     ("config.kubetape.io/v1alpha1", "Cluster"): _object("Cluster", spec=ANY, status=ANY),
 }
