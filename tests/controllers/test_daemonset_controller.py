@@ -128,7 +128,8 @@ def test_the_seed_scenario_taints_toleration_nodes_joining_and_leaving():
     assert rev["data"]["spec"]["template"]["$patch"] == "replace"
     for p in pods(c):
         assert p["metadata"]["labels"]["controller-revision-hash"] == hash1
-        assert p["spec"]["volumes"] == [{"name": "varlog", "hostPath": {"path": "/var/log", "type": ""}}]
+        assert p["spec"]["volumes"][0] == {"name": "varlog", "hostPath": {"path": "/var/log", "type": ""}}
+        assert [v["name"][:16] for v in p["spec"]["volumes"][1:]] == ["kube-api-access-"]  # ServiceAccount admission
         terms = p["spec"]["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"]
         assert terms == [{"matchFields": [{"key": "metadata.name", "operator": "In", "values": [p["spec"]["nodeName"]]}]}]
         assert {"key": "node.kubernetes.io/unreachable", "operator": "Exists", "effect": "NoExecute"} in p["spec"]["tolerations"]

@@ -186,7 +186,10 @@ def test_no_creates_and_no_failure_in_a_terminating_namespace():
     from engine.controllers.garbage_collector import GarbageCollector
     from engine.controllers.replicaset import ReplicationManager
 
-    c = boot(Cluster.memory(actors=[GarbageCollector(), ReplicaSetController(), ReplicationManager()]))
+    from engine.controllers.serviceaccount import ServiceAccountsController
+
+    c = boot(Cluster.memory(actors=[GarbageCollector(), ServiceAccountsController(), ReplicaSetController(),
+                                    ReplicationManager()]))
     must(c.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "doomed"}}))
     must(c.create({**replicaset(replicas=2), "metadata": {"name": "web", "namespace": "doomed"}}))
     must(c.delete("namespaces", "doomed"))

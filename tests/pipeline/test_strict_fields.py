@@ -405,6 +405,7 @@ def test_type_mismatches_and_nulls_are_left_to_the_decoder():
 # --- per-kind top-level fields -------------------------------------------------------------------
 
 TOP_LEVEL = {
+    ("authentication.k8s.io/v1", "SelfSubjectReview"): {"status"},
     ("v1", "ConfigMap"): {"data", "binaryData", "immutable"},
     ("v1", "Secret"): {"data", "stringData", "type", "immutable"},
     ("v1", "Event"): {"involvedObject", "reason", "message", "source", "firstTimestamp", "lastTimestamp", "count",

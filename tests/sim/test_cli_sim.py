@@ -148,6 +148,11 @@ def test_sim_exit_restarts_the_container_and_records_who(ktape):
     code, _, err = ktape("sim", "exit", "web", "--code", "3")
     assert (code, err.strip()) == (1, 'error: container "web" in pod "web" is not running')
     ktape("advance", "1s")
+    assert ktape("--as", "jane", "sim", "exit", "web", "--code", "3")[2].startswith(
+        'Error from server (Forbidden): pods "web" is forbidden: User "jane" cannot get resource "pods"')  # RBAC
+    ktape("create", "role", "pod-patcher", "--verb=get,patch", "--resource=pods")
+    assert ktape("create", "rolebinding", "jane", "--role=pod-patcher", "--user=jane")[1] == \
+        "rolebinding.rbac.authorization.k8s.io/jane created\n"
     assert ktape("--as", "jane", "sim", "exit", "web", "--code", "3") == (0, "pod/web container web exited with code 3\n", "")
     cs = _json(ktape, "get", "pod", "web")["status"]["containerStatuses"][0]
     assert cs["restartCount"] == 1 and cs["lastState"]["terminated"]["exitCode"] == 3

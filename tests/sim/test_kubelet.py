@@ -329,6 +329,7 @@ def test_injected_exit_hits_the_running_instance_only(sim):
 
 def test_node_down_stops_a_pod_from_becoming_ready(sim):
     client = Client(sim)
+    start = sim.head().seq  # the bootstrap's own writes come before
     must(client.create(pod("web", nodeName="node1")))
     must(client.patch("nodes", "node1", {"metadata": {"annotations": {faults.NODE_DOWN: "2026-01-01T00:00:00Z"}}}, "", "merge"))
     node = must(client.get("nodes", "node1", ""))
@@ -343,7 +344,7 @@ def test_node_down_stops_a_pod_from_becoming_ready(sim):
     node = must(client.get("nodes", "node1", ""))
     ready = condition(node, "Ready")
     assert (ready["status"], ready["reason"]) == ("True", "KubeletReady")
-    writes = [e for e in entries(sim) if e.request.resource == "nodes" and e.request.subresource == "status" and e.seq > 14]
+    writes = [e for e in entries(sim) if e.request.resource == "nodes" and e.request.subresource == "status" and e.seq > start]
     assert [w.request.user for w in writes] == ["system:serviceaccount:kube-system:node-controller", "system:node:node1"]
     p = get_pod(sim, "web")  # resumed at once: its start was due long ago
     assert p["status"]["phase"] == "Running" and condition(p, "Ready")["status"] == "True"
