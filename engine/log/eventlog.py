@@ -9,7 +9,7 @@ Tables (see kv.TABLES):
               so an object's state at any seq costs a seek and a handful of reduces.
 - `idx_time`  time (u64 BE) -> first seq at that time (one row per distinct time).
 - `idx_obj`   object key + seq -> ``: every entry naming an object (reads and denials too).
-- `idx_user`  user + seq -> ``.
+- `idx_user`  user + seq -> `` (and the impersonating sender + seq when `--as` was used).
 - `owners`    owner uid + object key -> ``: dependents, for the garbage collector.
 - `idx_node`  spec.nodeName + object key -> the pod's scheduling facts (`node_row`): every pod by
               the node it is bound to (unbound pods under the empty name), for the scheduler and
@@ -78,6 +78,8 @@ def append(txn: Txn, entry: LogEntry, key: bytes | None, prev_obj: dict | None, 
     if entry.at != head.at or head.seq == 0:
         txn.put("idx_time", u64(entry.at), seq_b)
     txn.put("idx_user", entry.request.user.encode() + SEP + seq_b, b"")
+    if entry.request.impersonator:  # the real sender answers for what it did as someone else
+        txn.put("idx_user", entry.request.impersonator.encode() + SEP + seq_b, b"")
     if key is not None:
         txn.put("idx_obj", key + SEP + seq_b, b"")
         if entry.changed:
