@@ -58,11 +58,18 @@ class Cluster:
 
     @classmethod
     def open(cls, path: str, *, read_only: bool = False, durable: bool = True, actors=None) -> "Cluster":
-        return cls(LmdbStore(path, read_only=read_only, durable=durable), read_only=read_only, actors=actors)
+        store = LmdbStore(path, read_only=read_only, durable=durable)
+        if os.path.isdir(os.path.join(path, "encryption")):  # keys live beside the log, never in it
+            from engine.crypto.keyring import load_keyring
+
+            store.keyring = load_keyring(path)
+        return cls(store, read_only=read_only, actors=actors)
 
     @classmethod
-    def memory(cls, actors=None) -> "Cluster":
-        return cls(MemoryStore(), actors=actors)
+    def memory(cls, actors=None, keyring=None) -> "Cluster":
+        store = MemoryStore()
+        store.keyring = keyring
+        return cls(store, actors=actors)
 
     def close(self) -> None:
         self.store.close()

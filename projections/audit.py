@@ -25,6 +25,7 @@ import attrs
 
 from engine.clock import rfc3339_micro
 from engine.errors import FieldError, conflict
+from engine.pipeline.validation.meta import GoFieldError
 from engine.records import Admitted, Conflicted, Denied, LogEntry
 
 LEVELS = ("None", "Metadata", "Request", "RequestResponse")
@@ -125,11 +126,11 @@ def parse_policy(doc: Any) -> Policy:
             res = _strs(gr, "resources", path + ".resources", errs)
             names = _strs(gr, "resourceNames", path + ".resources", errs)
             if names and not res:
-                errs.append(FieldError("Invalid", f"{path}.resources.resourceNames", list(names), "using resourceNames requires at least one resource"))
+                errs.append(GoFieldError("Invalid", f"{path}.resources.resourceNames", _go_strings(names), "using resourceNames requires at least one resource"))
             grs.append(GroupResources(group, res, names))
         namespaces = _strs(r, "namespaces", path, errs)
         if urls and (grs or namespaces):
-            errs.append(FieldError("Invalid", f"{path}.nonResourceURLs", list(urls), "rules cannot apply to both regular resources and non-resource URLs"))
+            errs.append(GoFieldError("Invalid", f"{path}.nonResourceURLs", _go_strings(urls), "rules cannot apply to both regular resources and non-resource URLs"))
         omit = _stages(r, "omitStages", errs, path)
         rules.append(Rule(level, _strs(r, "users", path, errs), _strs(r, "userGroups", path, errs), _strs(r, "verbs", path, errs),
                           tuple(grs), namespaces, urls, omit | policy_omit))
@@ -139,6 +140,13 @@ def parse_policy(doc: Any) -> Policy:
     if not rules:
         raise PolicyError("loaded illegal policy with 0 rules")
     return Policy(tuple(rules), policy_omit)
+
+
+def _go_strings(values) -> str:
+    """Go's %#v of a []string, as field.Invalid prints it."""
+    import json
+
+    return "[]string{" + ", ".join(json.dumps(v) for v in values) + "}"
 
 
 def _stages(doc: dict, field: str, errs: list[FieldError], path: str = "") -> frozenset[str]:

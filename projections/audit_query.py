@@ -55,6 +55,14 @@ def entry_name(e: LogEntry) -> str:
     return ""
 
 
+def target_resource(e: LogEntry) -> tuple[str, str]:
+    """(group, resource) an entry is about; `ktape secrets forget` is about the secret it shreds."""
+    r = e.request
+    if (r.group, r.resource) == ("kubetape.io", "datakeys"):
+        return "", (r.body.get("resource", "secrets") if isinstance(r.body, dict) else "secrets")
+    return r.group, r.resource
+
+
 def seq_window(txn: Txn, q: Query) -> tuple[int, int]:
     head = eventlog.read_head(txn).seq
     lo = eventlog.seq_at_time(txn, q.since - 1) + 1 if q.since is not None else 1
@@ -117,7 +125,7 @@ def matches(e: LogEntry, q: Query) -> bool:
         return False
     if q.verb and r.verb != q.verb:
         return False
-    if q.resource is not None and (r.resource != q.resource or r.group != (q.api_group or "")):
+    if q.resource is not None and target_resource(e) != ((q.api_group or ""), q.resource):
         return False
     if q.subresource is not None and r.subresource != q.subresource:
         return False

@@ -219,12 +219,23 @@ def scan_raw(txn: Txn, start: int = 1, stop: int | None = None) -> Iterator[tupl
 
 def get_object(txn: Txn, key: bytes) -> dict | None:
     raw = txn.get("objects", key)
-    return None if raw is None else unpack(raw)
+    if raw is None:
+        return None
+    obj = unpack(raw)
+    return _unseal(txn, obj) if "$sealed" in obj else obj
 
 
 def scan_objects(txn: Txn, prefix: bytes) -> Iterator[tuple[bytes, dict]]:
     for k, v in txn.scan("objects", prefix, prefix_end(prefix)):
-        yield bytes(k), unpack(v)
+        obj = unpack(v)
+        yield bytes(k), (_unseal(txn, obj) if "$sealed" in obj else obj)
+
+
+def _unseal(txn: Txn, obj: dict) -> dict:
+    """An object stored encrypted (engine/crypto/seal.py), read with the store's keyring."""
+    from engine.crypto.seal import unseal_value
+
+    return unseal_value(txn, obj)
 
 
 def dependents(txn: Txn, owner_uid: str) -> list[bytes]:
