@@ -155,8 +155,13 @@ def _row(e: LogEntry, ev: dict, wide: bool) -> list[str]:
 
 
 def _encrypted_resources(txn) -> frozenset:
+    """Resources encrypted at rest (as recorded in the cluster settings, or as the keyring says):
+    sensitive for the audit policy, like Secrets."""
+    from engine.view import View
+
     kr = getattr(txn, "keyring", None)
-    return frozenset(("", r) for r in getattr(kr, "resources", ())) if kr is not None else frozenset()
+    recorded = ((View(txn).cluster().get("spec") or {}).get("encryption") or {}).get("resources") or ()
+    return frozenset(("", r) for r in (*recorded, *(getattr(kr, "resources", ()) if kr is not None else ())))
 
 
 def event_for(txn, e: LogEntry, policy, sensitive, *, diff: bool = False):
