@@ -133,3 +133,11 @@ def test_cli_audit(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.strip() == (f'error: rules[0].level: Unsupported value: "Verbose": supported values: "None", "Metadata", '
                            f'"Request", "RequestResponse": from file {bad}')
+
+
+def test_impersonator_index_is_rebuilt_by_verify(cluster):
+    from engine.log.verify import verify
+
+    with cluster.store.begin() as txn:
+        assert verify(txn).ok
+        assert eventlog.seqs_for_user(txn, "kubernetes-admin")[-1] == _select(cluster, user="alice")[-1].seq

@@ -206,3 +206,19 @@ def test_bad_config_on_init_records_nothing(tmp_path, capsys):
     assert main(["init", "--encryption-provider-config", str(cfg), "--data", str(tmp_path / "d")]) == 1
     assert capsys.readouterr().err.startswith("error: error while parsing file: resources[0].providers[0].aesgcm.keys[0].secret")
     assert not os.path.exists(tmp_path / "d")
+
+
+def test_configuration_change_is_recorded_without_keys(tmp_path, capsys):
+    path = str(tmp_path / "d")
+    first, second = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    first.write_text(config(("aesgcm", "key1", KEY1)))
+    second.write_text(config(("secretbox", "key2", KEY2), ("aesgcm", "key1", KEY1), resources=("secrets", "configmaps")))
+    assert main(["init", "--start-time", "2026-01-01T00:00:00Z", "--encryption-provider-config", str(first), "--data", path]) == 0
+    assert main(["secrets", "encryption-config", str(second), "--data", path]) == 0
+    capsys.readouterr()
+    assert main(["get", "clusters.config.kubetape.io", "cluster", "-o", "json", "--data", path]) == 0
+    spec = json.loads(capsys.readouterr().out)["spec"]
+    assert spec["encryption"] == {"resources": ["secrets", "configmaps"], "providers": ["secretbox:key2", "aesgcm:key1"]}
+    assert main(["export", "--data", path]) == 0
+    out = capsys.readouterr().out
+    assert KEY1 not in out and KEY2 not in out
