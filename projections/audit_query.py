@@ -70,13 +70,13 @@ def seq_window(txn: Txn, q: Query) -> tuple[int, int]:
     return max(lo, 1), min(hi, head)
 
 
-def _index_seqs(txn: Txn, table: str, prefix: bytes, lo: int, hi: int) -> Iterator[int]:
+def _index_seqs(txn: Txn, table: str, prefix: bytes, lo: int, hi: int, reverse: bool = False) -> Iterator[int]:
     n = len(prefix)
-    for k, _ in txn.scan(table, prefix + u64(lo), prefix + u64(hi + 1)):
+    for k, _ in txn.scan(table, prefix + u64(lo), prefix + u64(hi + 1), reverse=reverse):
         yield from_u64(bytes(k[n:]))
 
 
-def _collection_seqs(txn: Txn, prefix: bytes, lo: int, hi: int) -> Iterator[int]:
+def _collection_seqs(txn: Txn, prefix: bytes, lo: int, hi: int, reverse: bool = False) -> Iterator[int]:
     """Seqs of every entry naming an object under `prefix` (each key's run merged in seq order)."""
     runs: list[list[int]] = []
     cur_key, cur = None, []
@@ -91,11 +91,14 @@ def _collection_seqs(txn: Txn, prefix: bytes, lo: int, hi: int) -> Iterator[int]
             cur.append(seq)
     if cur:
         runs.append(cur)
+    if reverse:
+        return heapq.merge(*(r[::-1] for r in runs), reverse=True)
     return heapq.merge(*runs)
 
 
-def candidate_seqs(txn: Txn, q: Query) -> Iterator[int]:
-    """Seqs that may match, in order: from an index when the query names a user or a resource."""
+def candidate_seqs(txn: Txn, q: Query, reverse: bool = False) -> Iterator[int]:
+    """Seqs that may match, in order (newest first when `reverse`): from an index when the query
+    names a user or a resource, else the window's seqs."""
     lo, hi = seq_window(txn, q)
     if lo > hi:
         return iter(())
@@ -103,10 +106,10 @@ def candidate_seqs(txn: Txn, q: Query) -> Iterator[int]:
     if q.resource is not None:
         g = q.api_group or ""
         if q.name and q.namespace is not None:
-            by_obj = _index_seqs(txn, "idx_obj", object_key(g, q.resource, q.namespace, q.name) + SEP, lo, hi)
+            by_obj = _index_seqs(txn, "idx_obj", object_key(g, q.resource, q.namespace, q.name) + SEP, lo, hi, reverse)
         else:
-            by_obj = _collection_seqs(txn, collection_prefix(g, q.resource, q.namespace), lo, hi)
-    by_user = _index_seqs(txn, "idx_user", q.user.encode() + SEP, lo, hi) if q.user else None
+            by_obj = _collection_seqs(txn, collection_prefix(g, q.resource, q.namespace), lo, hi, reverse)
+    by_user = _index_seqs(txn, "idx_user", q.user.encode() + SEP, lo, hi, reverse) if q.user else None
     if by_obj is not None and by_user is not None:
         users = set(by_user)
         return (s for s in by_obj if s in users)
@@ -114,7 +117,7 @@ def candidate_seqs(txn: Txn, q: Query) -> Iterator[int]:
         return by_obj
     if by_user is not None:
         return by_user
-    return iter(range(lo, hi + 1))
+    return iter(range(hi, lo - 1, -1) if reverse else range(lo, hi + 1))
 
 
 def matches(e: LogEntry, q: Query) -> bool:
@@ -163,11 +166,21 @@ def outcome_matches(e: LogEntry, want: str) -> bool:
     return False
 
 
-def select(txn: Txn, q: Query, limit: int | None = None) -> list[LogEntry]:
-    """The matching entries in seq order (the last `limit` when given)."""
-    out: list[LogEntry] = []
-    for s in candidate_seqs(txn, q):
+def iter_matches(txn: Txn, q: Query, reverse: bool = False) -> Iterator[LogEntry]:
+    """The matching entries, oldest first (newest first when `reverse`: `--tail` stops early)."""
+    for s in candidate_seqs(txn, q, reverse):
         e = eventlog.read_entry(txn, s)
         if e is not None and matches(e, q):
-            out.append(e)
-    return out[-limit:] if limit else out
+            yield e
+
+
+def select(txn: Txn, q: Query, limit: int | None = None) -> list[LogEntry]:
+    """The matching entries in seq order (the last `limit` when given, read newest first)."""
+    if not limit:
+        return list(iter_matches(txn, q))
+    out: list[LogEntry] = []
+    for e in iter_matches(txn, q, reverse=True):
+        out.append(e)
+        if len(out) >= limit:
+            break
+    return out[::-1]

@@ -105,7 +105,7 @@ def build_query(ctx, args):
 
 def run_audit(ctx, args) -> int:
     from projections import audit as A
-    from projections.audit_query import select
+    from projections.audit_query import iter_matches
 
     policy = load_policy(args.policy) if args.policy else A.DEFAULT_POLICY
     q = build_query(ctx, args)
@@ -113,12 +113,15 @@ def run_audit(ctx, args) -> int:
     events: list[tuple[LogEntry, dict, list]] = []
     with cluster.store.begin() as txn:
         sensitive = A.SENSITIVE | _encrypted_resources(txn)
-        for e in select(txn, q):
+        # --tail reads newest first and stops once it has N events (the policy may drop some)
+        for e in iter_matches(txn, q, reverse=bool(args.tail)):
             ev = event_for(txn, e, policy, sensitive, diff=args.diff)
             if ev is not None:
                 events.append(ev)
+                if args.tail and len(events) >= args.tail:
+                    break
     if args.tail:
-        events = events[-args.tail:]
+        events.reverse()
     if args.output == "json":
         ctx.out.write(json.dumps(A.event_list(ev for _e, ev, _d in events), indent=2, ensure_ascii=False) + "\n")
         return 0

@@ -141,3 +141,17 @@ def test_impersonator_index_is_rebuilt_by_verify(cluster):
     with cluster.store.begin() as txn:
         assert verify(txn).ok
         assert eventlog.seqs_for_user(txn, "kubernetes-admin")[-1] == _select(cluster, user="alice")[-1].seq
+
+
+def test_tail_reads_newest_first_and_stops(cluster, monkeypatch):
+    every = _select(cluster, writes=True)
+    for q in ({"writes": True}, {"user": "system:node:node1"}, {"resource": "pods", "namespace": "default"}):
+        full = _select(cluster, **q)
+        with cluster.store.begin() as txn:
+            assert [e.seq for e in select(txn, Query(**q), limit=3)] == [e.seq for e in full[-3:]]
+    reads = []
+    real = eventlog.read_entry
+    monkeypatch.setattr(eventlog, "read_entry", lambda txn, s: reads.append(s) or real(txn, s))
+    with cluster.store.begin() as txn:
+        select(txn, Query(writes=True), limit=2)
+    assert len(reads) < len(every)
