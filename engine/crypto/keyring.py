@@ -164,9 +164,12 @@ class Keyring:
             return "data key destroyed (ktape secrets forget)"
         return f"key-encryption key {rec['provider']}:{rec['key']} is not in the encryption configuration"
 
+    def dek_ids(self, object_id: str) -> list[str]:
+        return sorted(k for k, rec in self._deks.items() if rec.get("object") == object_id)
+
     def forget(self, object_id: str) -> list[str]:
         """Destroy every DEK `object_id` ever had; returns their ids."""
-        gone = sorted(k for k, rec in self._deks.items() if rec.get("object") == object_id)
+        gone = self.dek_ids(object_id)
         for k in gone:
             del self._deks[k]
             self._plain.pop(k, None)

@@ -94,7 +94,10 @@ class RequestPath:
                 written = _Written(None, None, self._advance(req, head), None)
             elif (req.group, req.resource) == _DATAKEYS:
                 self._authenticate(req)
-                written = _Written(None, None, self._forget(txn, req), None)
+                # shredding a secret's data needs what deleting the secret needs
+                target = req.body.get("resource", "secrets") if isinstance(req.body, dict) else "secrets"
+                self._authorize(view, attrs.evolve(req, group="", resource=target))
+                written = _Written(None, None, self._forget(txn, req, record), None)
             else:
                 rt = self._rtype(req)
                 self._authenticate(req)
@@ -332,8 +335,9 @@ class RequestPath:
     # --- crypto-shredding ---------------------------------------------------------------------------
 
     @staticmethod
-    def _forget(txn: Txn, req: Request):
-        """Destroy the data keys of one encrypted object; its history stays, unreadable."""
+    def _forget(txn: Txn, req: Request, record: bool = True):
+        """Destroy the data keys of one encrypted object; its history stays, unreadable.
+        A read-only path (record=False) only checks that there is something to forget."""
         from engine.crypto.seal import object_id
 
         kr = getattr(txn, "keyring", None)
@@ -343,7 +347,8 @@ class RequestPath:
         if kr is None:
             raise _Refused("validation", bad_request("encryption at rest is not configured for this cluster "
                                                      "(ktape init --encryption-provider-config FILE)"))
-        gone = kr.forget(object_id(target, req.namespace, req.name))
+        oid = object_id(target, req.namespace, req.name)
+        gone = kr.forget(oid) if record else kr.dek_ids(oid)
         if not gone:
             raise _Refused("storage", StatusError(404, "NotFound", f'{target} "{req.name}" has no data key in namespace '
                                                                    f'"{req.namespace}" (it was never written encrypted, or was forgotten already)'))

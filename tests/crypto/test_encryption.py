@@ -222,3 +222,23 @@ def test_configuration_change_is_recorded_without_keys(tmp_path, capsys):
     assert main(["export", "--data", path]) == 0
     out = capsys.readouterr().out
     assert KEY1 not in out and KEY2 not in out
+
+
+def test_forget_needs_delete_on_secrets_and_read_only_destroys_nothing():
+    from engine.records import Request
+
+    kr = Keyring(load_config_text(config(("aesgcm", "k", KEY1))))
+    c = booted(Cluster.memory(actors=foundation_actors(), keyring=kr))
+    must(Client(c).request("patch", "clusters.config.kubetape.io", name="cluster", params={"patchType": "merge"},
+                           body={"spec": {"authorization": {"modes": ["AlwaysDeny"]}}}))
+    forget = Request("delete", "datakeys", group="kubetape.io", namespace="default", name="db", body={"resource": "secrets"},
+                     user="alice", groups=("system:authenticated",))
+    resp = c.submit(forget)
+    assert resp.error.code == 403 and resp.entry.outcome.stage == "authorization"
+    kr2 = Keyring(load_config_text(config(("aesgcm", "k", KEY1))))
+    c2 = booted(Cluster.memory(actors=foundation_actors(), keyring=kr2))
+    must(Client(c2).create(secret()))
+    c2.read_only = True
+    assert c2.submit(forget).ok and kr2.dek_ids("secrets/default/db")  # nothing destroyed, nothing recorded
+    c2.read_only = False
+    assert c2.submit(forget).ok and not kr2.dek_ids("secrets/default/db")
