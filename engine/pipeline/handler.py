@@ -337,7 +337,9 @@ class RequestPath:
     @staticmethod
     def _forget(txn: Txn, req: Request, record: bool = True):
         """Destroy the data keys of one encrypted object; its history stays, unreadable.
-        A read-only path (record=False) only checks that there is something to forget."""
+        A read-only path (record=False) only checks that there is something to forget. The keys go
+        before the entry commits: a crash in between leaves the secret unreadable without the record
+        of why (the other order could leave a record of a shredding that did not happen)."""
         from engine.crypto.seal import object_id
 
         kr = getattr(txn, "keyring", None)
