@@ -47,15 +47,19 @@ def _event(c, e, policy=A.DEFAULT_POLICY, diff=False):
 
 
 def test_who_deleted_the_pod_and_what_changed(cluster):
-    (e,) = _select(cluster, resource="pods", namespace="default", name="web", verb="delete")
+    # graceful deletion: alice's delete marks the pod, its kubelet removes it once stopped
+    e, final = _select(cluster, resource="pods", namespace="default", name="web", verb="delete")
+    assert final.request.user == "system:node:node1" and final.seq > e.seq
     _e, ev, lines = _event(cluster, e, diff=True)
     assert ev["user"]["username"] == "kubernetes-admin"  # the sender ...
     assert ev["impersonatedUser"] == {"username": "alice", "groups": ["dev", "system:authenticated"]}  # ... acting as alice
     assert ev["objectRef"] == {"resource": "pods", "namespace": "default", "name": "web", "apiVersion": "v1"}
     assert ev["requestURI"] == "/api/v1/namespaces/default/pods/web"
-    # the pod had no finalizers and is gone: the diff is the whole object before, and nothing after
-    assert lines[0] == "- removed" and any(line.startswith('spec: {"containers": [{"image": "nginx"') and line.endswith("-> <none>")
-                                             for line in lines), lines
+    assert lines == ["metadata.deletionGracePeriodSeconds: <none> -> 30",
+                     'metadata.deletionTimestamp: <none> -> "2026-01-01T00:01:00Z"'], lines
+    final_lines = _event(cluster, final, diff=True)[2]  # the removal: the whole object before, nothing after
+    assert final_lines[0] == "- removed" and any(line.startswith('spec: {"containers": [{"image": "nginx"') and
+                                                 line.endswith("-> <none>") for line in final_lines), final_lines
     assert json.loads(ev["annotations"]["kubetape.io/diff"]) == lines
 
 
@@ -120,10 +124,11 @@ def test_cli_audit(tmp_path, capsys):
     capsys.readouterr()
     assert main(["audit", "--resource", "po", "--name", "web", "--verb", "delete", "--diff", "--data", data]) == 0
     out = capsys.readouterr().out
-    assert "kubernetes-admin (as alice)" in out and "delete" in out and "    - removed" in out
+    assert "kubernetes-admin (as alice)" in out and "    metadata.deletionTimestamp: <none> -> " in out
     assert main(["audit", "--user", "alice", "-o", "json", "--data", data]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["kind"] == "EventList" and doc["apiVersion"] == "audit.k8s.io/v1" and len(doc["items"]) == 1
+    assert doc["items"][0]["responseObject"]["metadata"]["deletionGracePeriodSeconds"] == 30
     assert main(["audit", "--writes", "-o", "jsonl", "--tail", "2", "--data", data]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 2 and all(json.loads(x)["kind"] == "Event" for x in lines)
