@@ -193,6 +193,7 @@ def run_history(ctx, args) -> int:
         raise client_error(f"revision must be a positive integer: {args.revision}")
     docs: list[dict] = []
     printed = 0  # objects printed by kubectl's -o branch (YAML separates them with `---`)
+    as_rows = False  # some target printed kubetape's rows (a Deployment, or --all)
     for rt, name in resolve_targets(ctx, args):
         if rt.kind not in HISTORY_KINDS:
             raise _unsupported(rt, "history viewer")
@@ -219,6 +220,7 @@ def run_history(ctx, args) -> int:
             if not rows:
                 raise client_error("unable to find the specified revision")
         if args.output:
+            as_rows = True
             docs += [r.to_json() for r in rows]
             continue
         if args.revision > 0:
@@ -230,9 +232,9 @@ def run_history(ctx, args) -> int:
             ctx.out.write(f"{ref} \n{_all_table(rows)}\n")
         else:
             ctx.out.write(f"{ref} \n{_kubectl_table(rows)}\n")
-    if args.output == "json":
+    if as_rows and args.output == "json":
         ctx.out.write(json.dumps(docs, indent=4, ensure_ascii=False) + "\n")
-    elif args.output == "yaml":
+    elif as_rows and args.output == "yaml":
         ctx.out.write(output.to_yaml(docs))
     return 0
 
