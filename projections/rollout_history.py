@@ -4,8 +4,10 @@ A Deployment's revisions are its ReplicaSets (`deployment.kubernetes.io/revision
 and a StatefulSet's are their ControllerRevisions (`revision`, the template in `data`, a strategic
 merge patch `{"spec":{"template":{..., "$patch":"replace"}}}`), as `WORKLOADS` says. Everything
 below is written in the Deployment's terms and holds for the other two with "ReplicaSet" read as
-"ControllerRevision" (a ControllerRevision has no `revision-history`: its number is simply raised
-on a rollback).
+"ControllerRevision". A ControllerRevision has no `revision-history`: a rollback raises its
+`revision` in place, and the fold remembers the numbers it held before. kubectl lists a
+ControllerRevision only when the workload's selector also matches it (the CLI filters on the
+`labels` each row carries).
 
 `kubectl rollout history` reads the ReplicaSets a Deployment controls *now*; the log knows more.
 This projection replays the entries that name the Deployment and its ReplicaSets and answers,
