@@ -211,7 +211,15 @@ class EtcdStore:
         self.path = getattr(cache, "path", None)
         try:
             self._check_cache()
-            self.sync()
+            with self.cache.begin() as t:
+                fresh = eventlog.read_head(t).seq == 0
+            if self.sync() and fresh and not read_only:
+                # A new cache of an existing log: its writers settled their controllers' work;
+                # replaying the whole history to this process's actors would only repeat it.
+                from engine.codec import pack
+
+                with self.cache.begin(write=True) as t:
+                    t.put("meta", b"settled", pack(eventlog.read_head(t).seq))
         except BaseException:
             self.close()
             raise
