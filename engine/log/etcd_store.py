@@ -14,9 +14,11 @@ folded into the cache (the same checks as `ktape import`: canonical bytes, chain
 object digests) and `Conflict` is raised: `Cluster` decides the request again against the state
 that won. A failure whose outcome is unknown (a timeout, a leader change, a member dying
 mid-request) is resolved by sending the identical transaction again (any endpoint) until etcd
-gives a definite answer: either it applies, or its compare fails and the keys hold our exact
-bytes (the first attempt landed), or they hold another writer's (a plain conflict). So an
-acknowledged write is in the log exactly once, and an unacknowledged one was never half-written.
+gives a definite answer: either it applies, or its compare fails and this process's writer key
+(`<prefix>/writers/<random id>`, set to the last seq in the same transaction) says the first
+attempt landed, or another writer won (a plain conflict, even when its entry has the very same
+bytes: two clients sending the same request at the same moment). So an acknowledged write is in
+the log exactly once, and an unacknowledged one was never half-written.
 
 More than etcd's `--max-txn-ops` (128) entries, or more than its request limit (1.5 MiB) of
 bytes, go as several transactions in order; `Conflict.committed` then says how far the batch got.
@@ -201,6 +203,7 @@ class EtcdStore:
         self.max_request_bytes = max_request_bytes
         self.max_entries = max_txn_ops - 1  # one compare is the entry before the batch
         self._log_prefix = (self.prefix + "/log/").encode()
+        self._writer_key = (self.prefix + "/writers/" + os.urandom(8).hex()).encode()
         self._log_end = prefix_end(self._log_prefix)
         self._lock = threading.RLock()
         self._head_rev = 0  # create_revision of the cache's head entry in etcd
@@ -387,13 +390,15 @@ class EtcdStore:
         if first > 1:
             compare.append({"key": _b64(self.key(first - 1)), "target": "CREATE", "result": "EQUAL",
                             "create_revision": str(self._head_rev)})
-        success = []
+        last = chunk[-1][0]
+        success = [{"request_put": {"key": _b64(self._writer_key), "value": _b64(b"%d" % last)}}]
         for seq, raw in chunk:
             k = _b64(self.key(seq))
             compare.append({"key": k, "target": "CREATE", "result": "EQUAL", "create_revision": "0"})
             success.append({"request_put": {"key": k, "value": _b64(raw)}})
         failure = [{"request_range": {"key": _b64(self.key(first - 1 if first > 1 else first)),
-                                      "range_end": _b64(self._log_end), "limit": 2}}]
+                                      "range_end": _b64(self._log_end), "limit": 2}},
+                   {"request_range": {"key": _b64(self._writer_key)}}]
         txn = {"compare": compare, "success": success, "failure": failure}
         try:
             r = self._definite(txn)
@@ -410,7 +415,8 @@ class EtcdStore:
             raise StoreError(f"{self.url}: seq {first - 1} in etcd is not the entry this process holds "
                              "(the log was rewritten under it); reopen to rebuild the local cache")
         mine = by_seq.get(first)
-        if mine is not None and _unb64(mine.get("value")) == chunk[0][1]:
+        marker = ((r.get("responses") or [{}, {}])[1].get("response_range", {}).get("kvs") or [{}])[0]
+        if mine is not None and _unb64(marker.get("value")) == b"%d" % last:
             # An earlier attempt of this very transaction landed (its reply was lost): it is ours.
             self._head_rev = int(mine["create_revision"])
             return
