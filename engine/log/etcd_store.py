@@ -194,7 +194,7 @@ class EtcdStore:
     """The store contract over an etcd log plus a local cache store (see the module docstring)."""
 
     def __init__(self, url: str, cache=None, *, cache_dir: str | None = None, read_only: bool = False,
-                 timeout: float = 5.0, retry_for: float = 10.0, max_request_bytes: int = MAX_REQUEST_BYTES,
+                 timeout: float = 2.0, retry_for: float = 10.0, max_request_bytes: int = MAX_REQUEST_BYTES,
                  max_txn_ops: int = MAX_TXN_OPS):
         endpoints, self.prefix = parse_url(url)
         self.url = url
