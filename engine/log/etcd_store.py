@@ -169,13 +169,15 @@ def _refusal(exc: Exception) -> StoreError:
 # --- the store ---------------------------------------------------------------------------------
 
 class _EtcdTxn:
-    """The cache's write transaction, with appends to `log` collected for etcd."""
+    """The cache's write transaction, with appends to `log` collected for etcd (and, while this
+    process leads the controllers, its `settled` marker, which then travels with them)."""
 
-    __slots__ = ("_t", "pending")
+    __slots__ = ("_t", "pending", "settled")
 
     def __init__(self, txn, pending: list):
         self._t = txn
         self.pending = pending
+        self.settled: bytes | None = None
 
     def get(self, table, key):
         return self._t.get(table, key)
@@ -186,6 +188,8 @@ class _EtcdTxn:
     def put(self, table, key, value, append=False):
         if table == "log":
             self.pending.append((eventlog.from_u64(key), bytes(value)))
+        elif table == "meta" and key == b"settled":
+            self.settled = bytes(value)
         self._t.put(table, key, value, append)
 
     def delete(self, table, key):
@@ -205,7 +209,9 @@ class EtcdStore:
         self.read_only = read_only
         self.conn = Endpoints(endpoints, timeout=timeout, retry_for=retry_for)
         self.max_request_bytes = max_request_bytes
-        self.max_entries = max_txn_ops - 1  # one compare is the entry before the batch
+        self.max_entries = max_txn_ops - 2  # compares: the entry before; puts: writer key, settled
+        self.share_settled = False  # set while this process runs the controllers (etcd_lease)
+        self._settled_key = (self.prefix + "/settled").encode()
         self._log_prefix = (self.prefix + "/log/").encode()
         self._writer_key = (self.prefix + "/writers/" + os.urandom(8).hex()).encode()
         self._log_end = prefix_end(self._log_prefix)
@@ -338,7 +344,7 @@ class EtcdStore:
     @contextmanager
     def begin(self, write: bool = False) -> Iterator:
         if not write:
-            with self.cache.begin() as t:
+            with self._lock, self.cache.begin() as t:  # threads (leader election, follow) share the cache
                 yield t
             return
         if self.read_only:
@@ -347,9 +353,10 @@ class EtcdStore:
             pending: list[tuple[int, bytes]] = []
             try:
                 with self.cache.begin(write=True) as t:
-                    yield _EtcdTxn(t, pending)
+                    txn = _EtcdTxn(t, pending)
+                    yield txn
                     if pending:
-                        self._commit(pending)
+                        self._commit(pending, txn.settled if self.share_settled else None)
             except Conflict:
                 self.sync()
                 raise
@@ -362,15 +369,23 @@ class EtcdStore:
 
     # --- appending -----------------------------------------------------------------------------
 
-    def _commit(self, pending: list[tuple[int, bytes]]) -> None:
+    def shared_settled(self) -> int | None:
+        """How far the controllers' leader had settled, as it last recorded in etcd."""
+        from engine.codec import unpack
+
+        kv = self._get(self._settled_key)
+        return unpack(_unb64(kv.get("value"))) if kv else None
+
+    def _commit(self, pending: list[tuple[int, bytes]], settled: bytes | None = None) -> None:
         for seq, raw in pending:
             size = len(self.key(seq)) + len(raw)
             if size + REQUEST_OVERHEAD > self.max_request_bytes:
                 raise too_large(len(raw), self.max_request_bytes)
         committed = None
-        for chunk in self._chunks(pending):
+        chunks = list(self._chunks(pending))
+        for i, chunk in enumerate(chunks):
             try:
-                self._commit_chunk(chunk)
+                self._commit_chunk(chunk, settled if i == len(chunks) - 1 else None)
             except Conflict as c:
                 c.committed = committed
                 raise
@@ -388,7 +403,7 @@ class EtcdStore:
         if chunk:
             yield chunk
 
-    def _commit_chunk(self, chunk: list[tuple[int, bytes]]) -> None:
+    def _commit_chunk(self, chunk: list[tuple[int, bytes]], settled: bytes | None = None) -> None:
         first = chunk[0][0]
         compare = []
         if first > 1:
@@ -396,6 +411,8 @@ class EtcdStore:
                             "create_revision": str(self._head_rev)})
         last = chunk[-1][0]
         success = [{"request_put": {"key": _b64(self._writer_key), "value": _b64(b"%d" % last)}}]
+        if settled is not None:
+            success.append({"request_put": {"key": _b64(self._settled_key), "value": _b64(settled)}})
         for seq, raw in chunk:
             k = _b64(self.key(seq))
             compare.append({"key": k, "target": "CREATE", "result": "EQUAL", "create_revision": "0"})

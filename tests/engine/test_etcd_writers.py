@@ -21,7 +21,7 @@ from engine.log.verify import verify
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def _start_writers(url: str, count: int, names=("a", "b")) -> list[subprocess.Popen]:
+def _start_writers(url: str, count: int, names=("a", "b"), campaign: bool = False, deployment: str | None = None):
     from engine.api import Cluster
     from tests.engine.conftest import booted
 
@@ -31,22 +31,51 @@ def _start_writers(url: str, count: int, names=("a", "b")) -> list[subprocess.Po
     procs = []
     for i, n in enumerate(names):
         cmd = [sys.executable, "-m", "tests.engine.etcd_writer", url, n, str(count), "--wait", "--start-at", str(start_at)]
-        if i == 0:
-            cmd.append("--controllers")  # one process runs the actors (what the leader lease decides)
+        if campaign:
+            cmd.append("--campaign")  # the controllers run where the leader lease is
+        elif i == 0:
+            cmd.append("--controllers")
+        if deployment:
+            cmd += ["--deployment", f"{deployment}-{n}"]
         procs.append(subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                       env=env, cwd=ROOT))
     return procs
 
 
-def _collect(procs) -> list[dict]:
-    for p in procs:  # every writer is done writing before any reports its final state
+def _until(p, word: str, acked: list) -> None:
+    while True:
         line = p.stdout.readline()
-        assert line.strip() == "done", (line, p.stderr.read()[-2000:] if p.poll() is not None else "")
+        if not line:
+            raise AssertionError(f"writer exited: {p.stderr.read()[-2000:]}")
+        if line.strip() == word:
+            return
+        acked.append(json.loads(line)["ack"])
+
+
+def _collect(procs, killed=()) -> list[dict]:
+    """Every writer's acknowledged writes and final report; a killed writer's acks up to its death."""
+    acks: dict = {id(p): [] for p in procs}
+    live = [p for p in procs if p not in killed]
+    for p in killed:
+        for line in p.stdout.read().splitlines():
+            if line.startswith('{"ack"'):
+                acks[id(p)].append(json.loads(line)["ack"])
+    for word in ("done", "stopped"):  # barrier: all done writing, then none leads any more
+        for p in live:
+            _until(p, word, acks[id(p)])
+        for p in live:
+            p.stdin.write(word + "\n")
+            p.stdin.flush()
     out = []
     for p in procs:
-        stdout, stderr = p.communicate("report\n", timeout=120)
+        if p in killed:
+            out.append({"acked": acks[id(p)], "errors": [], "killed": True})
+            continue
+        stdout, stderr = p.communicate(timeout=120)
         assert p.returncode == 0, stderr[-2000:]
-        out.append(json.loads(stdout.strip().splitlines()[-1]))
+        report = json.loads(stdout.strip().splitlines()[-1])
+        report["acked"] = acks[id(p)]
+        out.append(report)
     return out
 
 
@@ -67,11 +96,12 @@ def _check(url: str, results: list[dict]) -> dict:
         acked = [a for r in results for a in r["acked"]]
         for name, seq, *_ in acked:
             assert seen.get(name) == [seq], (name, seq, seen.get(name))
-        assert len({r["digest"] for r in results} | {head.digest}) == 1
-        assert len({r["state"] for r in results}) == 1
+        live = [r for r in results if not r.get("killed")]
+        assert len({r["digest"] for r in live} | {head.digest}) == 1
+        assert len({r["state"] for r in live}) == 1
         from tests.engine.etcd_writer import state_digest
 
-        assert state_digest(store) == results[0]["state"]
+        assert state_digest(store) == live[0]["state"]
         return {"acked": len(acked), "in_log": sum(len(v) for v in seen.values()), "entries": head.seq}
     finally:
         store.close()
@@ -104,3 +134,56 @@ def test_leader_killed_mid_load_nothing_acknowledged_is_lost(etcd_url, etcd_clus
           f"writes acknowledged {figures['acked']}, lost {lost}, errors {len(errors)}, "
           f"longest request (time to recover) {stall:.2f} s, log entries {figures['entries']}")
     assert lost == 0 and not errors
+
+
+def _replicasets_of(url: str, deployment: str) -> list[str]:
+    from engine.log import eventlog
+
+    store = EtcdStore(url)
+    try:
+        with store.begin() as t:
+            return [e.request.user for e in eventlog.scan_entries(t)
+                    if e.request.resource == "replicasets" and e.request.verb == "create" and e.changed
+                    and (e.request.body or {}).get("metadata", {}).get("labels", {}).get("app") == deployment]
+    finally:
+        store.close()
+
+
+def test_controllers_move_when_their_leader_process_dies(etcd_url, etcd_cluster):
+    """Both writers campaign for the controllers' lease; the etcd leader and the writer holding
+    the lease are killed mid-load; the survivor takes the lease over and its controllers act on
+    the Deployment it creates afterwards; nothing the dead writer acknowledged is lost."""
+    from engine.log.etcd_lease import LeaderElector
+
+    procs = _start_writers(etcd_url, 200, campaign=True, deployment="web")
+    probe = LeaderElector(etcd_url, identity="probe", ttl=2, renew_deadline=1.5, retry_period=0.3)
+    deadline = time.monotonic() + 20
+    while probe.holder() is None:  # the writers are still importing
+        assert time.monotonic() < deadline, "no writer took the controllers' lease"
+        time.sleep(0.1)
+    time.sleep(2.0)  # into the load (the writers start together 1.5 s after spawning)
+    holder = probe.holder()
+    assert holder in ("a", "b")
+    victim = procs[0] if holder == "a" else procs[1]
+    survivor = "b" if holder == "a" else "a"
+    leader = etcd_cluster.leader_index()
+    etcd_cluster.kill(leader)
+    victim.kill()
+    victim.wait()
+    time.sleep(1.0)
+    etcd_cluster.restart(leader)
+    deadline = time.monotonic() + 30
+    while not _replicasets_of(etcd_url, f"web-{survivor}"):
+        assert time.monotonic() < deadline, "the survivor's controllers never acted"
+        time.sleep(0.3)
+    assert _replicasets_of(etcd_url, f"web-{survivor}") == ["system:serviceaccount:kube-system:deployment-controller"]
+    results = _collect(procs, killed=(victim,))
+    etcd_cluster.wait_ready(30)
+    assert probe.holder() is None  # the survivor released the lease when it stopped
+    figures = _check(etcd_url, results)
+    live = [r for r in results if not r.get("killed")]
+    assert live[0]["terms"] >= 1 and not live[0]["errors"]
+    print(f"\ncontroller failover: writer {holder} (lease holder) and etcd leader m{leader} killed; writes acknowledged "
+          f"{figures['acked']} (the dead writer's {len([r for r in results if r.get('killed')][0]['acked'])}), "
+          f"lost 0; writer {survivor} took the lease and its Deployment controller made the ReplicaSet")
+    probe.close()
