@@ -166,6 +166,35 @@ def _refusal(exc: Exception) -> StoreError:
     return _Refused(f"etcd refused the request: {_why(exc)}")
 
 
+def raw_log(url: str, *, retry_for: float = 10.0):
+    """A MemoryStore holding only the `log` table as etcd has it (no checks, no fold), up to the
+    first key that is not a seq: what `ktape recover` salvages a good prefix from."""
+    from engine.log.memory_store import MemoryStore
+
+    endpoints, prefix = parse_url(url)
+    conn = Endpoints(endpoints, retry_for=retry_for)
+    log_prefix = (prefix + "/log/").encode()
+    end = prefix_end(log_prefix)
+    out = MemoryStore()
+    start = log_prefix
+    try:
+        with out.begin(write=True) as t:
+            while True:
+                r = conn.call("kv/range", {"key": _b64(start), "range_end": _b64(end), "limit": SYNC_PAGE})
+                kvs = r.get("kvs") or []
+                for kv in kvs:
+                    key = _unb64(kv.get("key"))
+                    tail = key[len(log_prefix):]
+                    if len(tail) != 16 or tail.strip(b"0123456789abcdef"):
+                        return out
+                    t.put("log", eventlog.u64(int(tail, 16)), _unb64(kv.get("value")))
+                if not r.get("more") or not kvs:
+                    return out
+                start = _unb64(kvs[-1]["key"]) + b"\x00"
+    finally:
+        conn.close()
+
+
 # --- the store ---------------------------------------------------------------------------------
 
 class _EtcdTxn:

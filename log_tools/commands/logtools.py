@@ -447,7 +447,12 @@ def run_recover(ctx, args) -> int:
 
     if os.path.exists(os.path.join(args.to, "data.mdb")):
         raise client_error(f"{args.to} already holds a log")
-    src = LmdbStore(salvage_copy(ctx.data), read_only=True, check=False)
+    if ctx.store_spec is not None:  # the good prefix of an etcd log, into an LMDB folder
+        from engine.log.etcd_store import raw_log
+
+        src = raw_log(ctx.store_spec)
+    else:
+        src = LmdbStore(salvage_copy(ctx.data), read_only=True, check=False)
     try:
         with src.begin() as txn:
             raws, bad, why = salvage_entries(txn)

@@ -60,3 +60,17 @@ def test_unreachable_etcd_is_one_line(tmp_path, capsys, monkeypatch):
     monkeypatch.setitem(es.EtcdStore.__init__.__kwdefaults__, "timeout", 0.5)
     _, err = run(capsys, "get", "pods", "--store", "etcd://127.0.0.1:1/x", "--data", str(tmp_path / "c"), code=1)
     assert err.startswith("error: etcd is unreachable at 127.0.0.1:1") and err.count("\n") == 1
+
+
+def test_recover_copies_the_good_prefix_of_an_etcd_log(tmp_path, capsys, etcd_url):
+    from engine.log.etcd_store import parse_url
+    from etcd3gw.client import Etcd3Client
+
+    run(capsys, "init", "--start-time", "2026-01-01T00:00:00Z", "--store", etcd_url, "--data", str(tmp_path / "c"))
+    (host, port), prefix = parse_url(etcd_url)[0][0], parse_url(etcd_url)[1]
+    Etcd3Client(host, port, api_path="/v3/").put(f"{prefix}/log/{14:016x}", b"junk")  # after the 13 good ones
+    run(capsys, "verify", "--store", etcd_url, "--data", str(tmp_path / "c2"), code=3)
+    out, _ = run(capsys, "recover", "--to", str(tmp_path / "good"), "--store", etcd_url, "--data", str(tmp_path / "c3"))
+    assert out.startswith(f"recovered 13 entries into {tmp_path / 'good'}; first bad seq 14")
+    out, _ = run(capsys, "verify", "--data", str(tmp_path / "good"))
+    assert out.startswith("ok: 13 entries")
