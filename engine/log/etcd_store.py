@@ -32,6 +32,11 @@ canonical entry, a broken chain) is refused naming the first bad seq.
 
 The client is etcd3gw (the v3 JSON gateway that etcd 3.4 serves on its client port), one
 client per endpoint; this module only adds endpoint failover, which etcd3gw does not do.
+
+Operating it: log keys are written once, but the writer keys and `<prefix>/settled` are
+overwritten, and etcd keeps old revisions until compacted (kube-apiserver compacts etcd itself;
+here run etcd with `--auto-compaction-retention`); the whole log counts against etcd's backend
+quota (2 GiB by default), past which etcd refuses writes and so does the store, saying why.
 """
 
 from __future__ import annotations
@@ -394,6 +399,11 @@ class EtcdStore:
         cache = getattr(self, "cache", None)
         if cache is not None:
             cache.close()
+        if getattr(self, "_wrote", False):  # the writer key only matters while a reply is in doubt
+            try:
+                self.conn.call("kv/deleterange", {"key": _b64(self._writer_key)}, retry_for=1.0)
+            except StoreError:
+                pass  # left behind: a few bytes, harmless
         self.conn.close()
 
     # --- appending -----------------------------------------------------------------------------
@@ -456,6 +466,7 @@ class EtcdStore:
             if "too large" in str(exc):
                 raise too_large(sum(len(raw) for _, raw in chunk), self.max_request_bytes) from None
             raise
+        self._wrote = True
         if r.get("succeeded"):
             self._head_rev = int(r["header"]["revision"])
             return

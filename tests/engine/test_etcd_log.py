@@ -203,3 +203,22 @@ def test_a_lost_reply_is_resolved_by_resending_the_same_transaction(etcd_url):
     with fresh.begin() as t:
         assert verify(t).ok and eventlog.read_head(t).seq == c.head().seq
     c.close(), fresh.close()
+
+
+def test_a_cache_of_another_log_is_rebuilt(etcd_url, tmp_path):
+    cache = str(tmp_path / "cache")
+    s = EtcdStore(etcd_url, cache_dir=cache)
+    first = booted(Cluster(s, actors=foundation_actors()))
+    Client(first).create(configmap("mine"))  # the cache's head entry differs from the new log's
+    first.close()
+    raw, prefix = _raw(etcd_url)
+    raw.delete_prefix(prefix + "/")  # the prefix is wiped and another history written there
+    other = booted(Cluster(EtcdStore(etcd_url), actors=foundation_actors()))
+    Client(other).create(configmap("other"))
+    want = _export(other.store)
+    other.close()
+    again = EtcdStore(etcd_url, cache_dir=cache)
+    assert _export(again) == want and '"name":"mine"' not in want
+    with again.begin() as t:
+        assert verify(t).ok
+    again.close()
