@@ -20,7 +20,15 @@ def etcd_cluster():
     why = etcd_available()
     if why:
         pytest.skip(why)
-    cluster = LocalEtcd(3).start()
+    for attempt in range(3):  # a free port can be taken by someone else before etcd binds it
+        cluster = LocalEtcd(3)
+        try:
+            cluster.start()
+            break
+        except RuntimeError:
+            cluster.stop()
+            if attempt == 2:
+                raise
     yield cluster
     cluster.stop()
 
