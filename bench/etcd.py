@@ -164,7 +164,7 @@ def case_replay(cluster: LocalEtcd, entries: int) -> dict:
             head = apply_entry(dst, head, decode_entry(raw))
     dt_lmdb = time.perf_counter() - t0
     # the store's own batched appends: the same entries, already decided, 1,000 per store
-    # transaction (127 per etcd transaction, etcd's default --max-txn-ops), no engine work
+    # transaction (126 entries per etcd transaction under etcd's default --max-txn-ops), no engine work
     with lm.begin() as src:
         raws = list(eventlog.scan_raw(src))
     lm.close()
