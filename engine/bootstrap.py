@@ -29,6 +29,8 @@ class InitOptions:
     abac_policy: tuple = ()  # ABAC policy lines (specs), kept in the settings when ABAC is on
     token_rows: tuple = ()  # --token-auth-file rows, hashed (engine/auth/tokens.parse_token_file)
     basic_rows: tuple | None = None  # --basic-auth-file rows, hashed: the legacy mode, off unless given
+    # Encryption at rest, as recorded (resources and provider:key names; the keys stay outside the log).
+    encryption: dict | None = None
 
 
 def _req(verb: str, resource: str, body: dict, *, user=APISERVER, group="", version="v1", namespace="", name="", sub="") -> Request:
@@ -120,6 +122,8 @@ def init(cluster: Cluster, opts: InitOptions) -> None:
             "nodes": {"workers": opts.nodes, "cpu": opts.node_cpu, "memory": opts.node_memory, "pods": opts.node_pods},
         },
     }
+    if opts.encryption:
+        settings["spec"]["encryption"] = opts.encryption
     reqs.append(_req("create", "clusters", settings, group="config.kubetape.io", version="v1alpha1",
                      user=("system:kubetape:bootstrap", ("system:masters", "system:authenticated"))))
     for ns in ("default", "kube-system", "kube-public", "kube-node-lease"):

@@ -26,6 +26,8 @@ def _globals(suppress: bool) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(add_help=False)
     d = (lambda v: argparse.SUPPRESS) if suppress else (lambda v: v)
     p.add_argument("--data", default=d(None), help="data folder holding the log (default $KTAPE_DATA, else ./.ktape)")
+    p.add_argument("--store", default=d(None), metavar="etcd://HOST:PORT[,HOST:PORT...][/prefix]",
+                   help="keep the log on etcd instead of in --data, which then holds only a local cache (default $KTAPE_STORE)")
     p.add_argument("--as", dest="as_user", default=d(None), help="user to impersonate for the operation")
     p.add_argument("--as-group", dest="as_group", action="append", default=d(None), help="group to impersonate (repeatable)")
     p.add_argument("-n", "--namespace", default=d(None), help="namespace for this request")
@@ -42,14 +44,14 @@ def _globals(suppress: bool) -> argparse.ArgumentParser:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from log_tools.commands import authcmds, autoscale, batchcmds, logtools, metadata, modify, objects, rollout, setcmd, sim, tour
+    from log_tools.commands import audit, authcmds, autoscale, batchcmds, logtools, metadata, modify, objects, rollout, secrets, setcmd, sim, tour
 
     parser = _Parser(prog="ktape", parents=[_globals(False)],
                      description="kubetape: the Kubernetes control plane as an event-sourced log.",
                      epilog="Example: ktape apply -f fixtures/manifests/nginx-deploy.yaml && ktape get deploy")
     subs = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     common = _globals(True)
-    for module in (objects, batchcmds, metadata, modify, setcmd, rollout, sim, autoscale, logtools, authcmds, tour):
+    for module in (objects, batchcmds, metadata, modify, setcmd, rollout, sim, autoscale, logtools, audit, secrets, authcmds, tour):
         module.register(subs, common)
     return parser
 

@@ -197,6 +197,15 @@ def steps() -> list[Step]:
         _mark("before_revoke", ["delete", "rolebinding", "devuser-admin-binding", "-n", "dev"]),
         Fails(["auth", "can-i", "list", "pods", "-n", "dev", "--as", "devuser"]),
         lambda mem: ["auth", "can-i", "list", "pods", "-n", "dev", "--as", "devuser", "--at", str(mem["before_revoke"])],
+        # --- audit -------------------------------------------------------------------------------
+        "Audit queries, answered from the log's indexes: jane deletes a StatefulSet pod; who did it, and what went?",
+        ["create", "rolebinding", "jane-edit", "--clusterrole=edit", "--user=jane"],
+        ["delete", "pod", "nginx-statefulset-0", "--as", "jane"],
+        ["audit", "--resource", "pods", "--name", "nginx-statefulset-0", "--verb", "delete", "--diff"],
+        "Everything a controller's ServiceAccount changed, every refusal, and one change as an audit.k8s.io/v1 Event.",
+        ["audit", "--user", "system:serviceaccount:kube-system:statefulset-controller", "--writes", "--tail", "5"],
+        ["audit", "--outcome", "denied"],
+        ["audit", "--resource", "hpa", "--name", "web", "--writes", "-o", "jsonl", "--tail", "1"],
         # --- the end -----------------------------------------------------------------------------
         "Every request, reads and refusals included, is in the log.",
         ["log", "--tail", "20"],
