@@ -21,7 +21,7 @@ POD = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web", "labels": 
 
 @pytest.fixture(scope="module")
 def cluster():
-    c = booted(Cluster.memory())
+    c = booted(Cluster.memory(), authorization_modes=("AlwaysAllow",))  # who did what, not who may
     admin = Client(c)
     alice = Client(c, as_user="alice", as_groups=("dev",))
     must(admin.create(POD))
@@ -118,7 +118,7 @@ def test_cli_audit(tmp_path, capsys):
     data = str(tmp_path / "d")
     pod = tmp_path / "pod.yaml"
     pod.write_text(json.dumps(POD))
-    assert main(["init", "--start-time", "2026-01-01T00:00:00Z", "--data", data]) == 0
+    assert main(["init", "--start-time", "2026-01-01T00:00:00Z", "--authorization-mode", "AlwaysAllow", "--data", data]) == 0
     assert main(["apply", "-f", str(pod), "--data", data]) == 0
     assert main(["delete", "pod", "web", "--as", "alice", "--data", data]) == 0
     capsys.readouterr()
