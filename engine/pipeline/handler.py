@@ -215,6 +215,8 @@ class RequestPath:
             warnings += self._check_patched_fields(req, new)
         if verb != "delete" and new is not None:
             self._validate(rt, new, prev)
+            if rt.kind == "Service" and not req.subresource:
+                new = self._allocate(view, req, head, seq, prev, new, probe, decided)
         for plugin in self.admission:
             try:
                 plugin.validate(AdmissionContext(req, rt, view, prev, new, op))
@@ -300,6 +302,22 @@ class RequestPath:
         if view.get(req.group, req.resource, req.namespace if rt.namespaced else "", name) is not None:
             raise _Refused("storage", already_exists(rt.plural, rt.group, name))
         return name
+
+    @staticmethod
+    def _allocate(view: View, req: Request, head: Head, seq: int, prev: dict | None, new: dict, probe: LogEntry,
+                  decided: dict) -> dict:
+        """ClusterIP and NodePorts (`allocators`), recorded as decided values, then the object again."""
+        from engine.pipeline.allocators import ServiceAllocator
+
+        key = object_key(req.group, req.resource, req.namespace, new["metadata"]["name"])
+        try:
+            allocated = ServiceAllocator(view, key, f"{head.digest}:{seq}").allocate(prev, new)
+        except StatusError as e:
+            raise _Refused("storage", e) from None
+        if not allocated:
+            return new
+        decided["allocated"] = allocated  # the probe shares this dict: fold again with the allocation
+        return next_object(prev, probe)
 
     @staticmethod
     def _validate(rt: ResourceType, new: dict, prev: dict | None) -> None:
