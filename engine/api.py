@@ -29,6 +29,7 @@ def default_actors() -> list:
     from engine.controllers.cronjob import CronJobController
     from engine.controllers.daemonset import DaemonSetController
     from engine.controllers.deployment import DeploymentController
+    from engine.controllers.endpoints import EndpointsController, EndpointSliceController, ServiceLBController
     from engine.controllers.garbage_collector import GarbageCollector
     from engine.controllers.hpa import HorizontalPodAutoscalerController
     from engine.controllers.job import JobController, TTLAfterFinishedController
@@ -42,7 +43,8 @@ def default_actors() -> list:
 
     return [GarbageCollector(), NamespaceController(), HorizontalPodAutoscalerController(), DeploymentController(), ReplicaSetController(),
             ReplicationManager(), StatefulSetController(), VolumeBinder(), DaemonSetController(), CronJobController(), JobController(),
-            TTLAfterFinishedController(), PodGarbageCollector(), Scheduler(), NodeMonitor(), Kubelet()]
+            TTLAfterFinishedController(), EndpointsController(), EndpointSliceController(), ServiceLBController(),
+            PodGarbageCollector(), Scheduler(), NodeMonitor(), Kubelet()]
 
 
 class Cluster:

@@ -84,7 +84,9 @@ class RequestPath:
                 rt = self._rtype(req)
                 self._authenticate(req)
                 self._authorize(view, req)
-                if req.verb in ("get", "list", "watch"):
+                if req.verb == "get" and req.subresource == "proxy":
+                    written = self._proxy(view, req, head, seq)
+                elif req.verb in ("get", "list", "watch"):
                     written = _Written(None, None, Admitted(200), self._read(view, rt, req))
                 else:
                     written = self._write(view, rt, req, head, seq)
@@ -164,6 +166,56 @@ class RequestPath:
             "metadata": {"resourceVersion": str(at if at is not None else view.seq)},
             "items": items,
         }
+
+    # --- services/proxy: a connection through kube-proxy ----------------------------------------
+
+    def _proxy(self, view: View, req: Request, head: Head, seq: int) -> "_Written":
+        """Which backend kube-proxy sends this connection to (`projections.kube_proxy`); the choice,
+        and the round-robin position or random seed behind it, are the entry's decided values."""
+        from projections import kube_proxy
+        from projections.netstate import StateReader
+
+        svc = view.get("", "services", req.namespace, req.name)
+        if svc is None:
+            raise _Refused("storage", not_found("services", "", req.name))
+        sport = kube_proxy.service_port(svc, req.params.get("port"))
+        if sport is None:
+            raise _Refused("storage", StatusError(503, "ServiceUnavailable",
+                                                  f'no service port "{req.params.get("port")}" found for service "{req.name}"'))
+        pool = kube_proxy.backends(StateReader(view.txn), svc, sport)
+        if not pool:
+            raise _Refused("storage", StatusError(503, "ServiceUnavailable", f'no endpoints available for service "{req.name}"'))
+        mode = (view.cluster().get("spec") or {}).get("proxyMode") or "ipvs"
+        node = str(req.params.get("node") or "")
+        pkey = sport.get("name") or str(sport.get("port"))
+        decided: dict = {"mode": mode, "node": node, "port": pkey}
+        cursor = seed = 0
+        if mode == "iptables":
+            seed = decided["seed"] = kube_proxy.draw(f"proxy:{head.digest}:{seq}")
+        else:
+            cursor = decided["rr"] = self._next_cursor(view, object_key("", "services", req.namespace, req.name), node, pkey, mode)
+        b = kube_proxy.pick(mode, pool, cursor, seed)
+        decided["backend"] = {"pod": b.pod, "namespace": b.namespace, "ip": b.ip, "port": b.port, "node": b.node}
+        return _Written(None, None, Admitted(200, decided), {"backend": decided["backend"], "backends": len(pool), "mode": mode})
+
+    @staticmethod
+    def _next_cursor(view: View, key: bytes, node: str, port: str, mode: str, limit: int = 4096) -> int:
+        """One past the round-robin position of the last connection from `node` to this Service port,
+        read back from the Service's own entries (newest first)."""
+        from engine.log.eventlog import SEP, from_u64, read_entry
+        from engine.log.kv import prefix_end
+
+        prefix = key + SEP
+        for n, (k, _v) in enumerate(view.txn.scan("idx_obj", prefix, prefix_end(prefix), reverse=True)):
+            if n >= limit:
+                break
+            e = read_entry(view.txn, from_u64(bytes(k[len(prefix):])))
+            if e is None or e.request.subresource != "proxy" or not isinstance(e.outcome, Admitted):
+                continue
+            d = e.outcome.decided
+            if d.get("node") == node and d.get("port") == port and d.get("mode") == mode and "rr" in d:
+                return int(d["rr"]) + 1
+        return 0
 
     # --- writes --------------------------------------------------------------------------------
 
