@@ -55,6 +55,7 @@ def register(subs, common) -> None:
     c.add_argument("target", metavar="SERVICE[:PORT]")
     c.add_argument("--from", dest="source", help="pod/NAME the connections come from (default: the node k8s-master)")
     c.add_argument("-c", "--count", dest="count", type=int, default=1, help="number of connections (default 1)")
+    c.add_argument("--via-node", metavar="NODE", help="connect to NODE's address at the Service's NodePort instead")
     c.add_argument("-o", "--output", choices=["json"])
     c.set_defaults(run=run_curl)
 
@@ -306,8 +307,32 @@ def _find_service(ctx, reader, host: str, port: str | None, pod: dict | None):
     for s in reader.list("", "services", None):
         if ip in ((s.get("spec") or {}).get("externalIPs") or []):
             return s, port or "80", ip
-    raise _CurlError(7, f"Failed to connect to {ip} port {port or 80} after 0 ms: Could not connect to server "
-                        "(not a Service address; pod-to-pod traffic does not pass kube-proxy)")
+    for p in reader.list("", "pods", None):  # a pod address (a headless name): no kube-proxy on the way
+        st = p.get("status") or {}
+        if st.get("podIP") == ip and st.get("phase") not in ("Succeeded", "Failed"):
+            raise _DirectPod(p, ip, port or "80")
+    raise _CurlError(7, f"Failed to connect to {ip} port {port or 80} after 0 ms: Could not connect to server")
+
+
+class _DirectPod(Exception):
+    """The address is a pod's own: the connection reaches that pod directly."""
+
+    def __init__(self, pod: dict, ip: str, port: str):
+        super().__init__(ip)
+        self.pod, self.ip, self.port = pod, ip, port
+
+
+def _node_port_address(reader, svc: dict, sport: str, node_name: str) -> tuple[str, str]:
+    from projections import kube_proxy
+
+    node = reader.get("", "nodes", "", node_name)
+    if node is None:
+        raise StatusError(404, "NotFound", f'nodes "{node_name}" not found')
+    ip = next((a.get("address") for a in (node.get("status") or {}).get("addresses") or () if a.get("type") == "InternalIP"), "")
+    p = kube_proxy.service_port(svc, sport) or {}
+    if not p.get("nodePort"):
+        raise _CurlError(7, f"Failed to connect to {ip}: service {svc['metadata']['name']} has no NodePort")
+    return ip, str(p["nodePort"])
 
 
 class _CurlError(Exception):
@@ -330,17 +355,30 @@ def run_curl(ctx, args) -> int:
         host, port = _split_target(args.target)
         try:
             svc, sport, ip = _find_service(ctx, reader, host, port, pod)
+            if args.via_node:
+                host, port = _node_port_address(reader, svc, sport, args.via_node)
+                svc, sport, ip = _find_service(ctx, reader, host, port, pod)
         except _CurlError as e:
             print(f"curl: ({e.code}) {e.message}", file=sys.stderr)
             return e.code
-    node = ((pod or {}).get("spec") or {}).get("nodeName") or "k8s-master"
+        except _DirectPod as d:
+            image = ",".join(c.get("image", "") for c in (d.pod.get("spec") or {}).get("containers") or ())
+            for _ in range(min(args.count, 10)):
+                ctx.out.write(f"{d.pod['metadata']['name']} ({image}) {d.ip}:{d.port} on "
+                              f"{(d.pod.get('spec') or {}).get('nodeName', '')} (pod address: direct, not through kube-proxy)\n")
+            if args.count > 10:
+                ctx.out.write(f"{args.count} connections, all to {d.pod['metadata']['name']}\n")
+            return 0
+    # The kube-proxy that handles the connection: the receiving node's for a NodePort, else the sender's.
+    node = args.via_node or ((pod or {}).get("spec") or {}).get("nodeName") or "k8s-master"
+    sender = args.source or "node/k8s-master"
     client = ctx.client()
     svc_meta = svc["metadata"]
     rt = resolve("services")
     counts: dict[tuple[str, str], int] = {}
     rows = []
     req = client.make("get", rt, svc_meta.get("namespace", ""), svc_meta["name"], subresource="proxy",
-                      params={"port": sport, "node": node, "from": (args.source or f"node/{node}")})
+                      params={"port": sport, "node": node, "from": sender})
     responses = client.requests([req] * args.count) if not cluster.read_only else [cluster.submit(req) for _ in range(args.count)]
     for resp in responses:
         if resp.error is not None:
@@ -359,7 +397,7 @@ def run_curl(ctx, args) -> int:
                      "node": b["node"], "mode": d.get("mode"), **({"rr": d["rr"]} if "rr" in d else {"seed": d.get("seed")})})
     if args.output == "json":
         ctx.out.write(json.dumps({"service": f"{svc_meta.get('namespace')}/{svc_meta['name']}", "address": ip,
-                                  "from": args.source or f"node/{node}", "connections": rows}, indent=2) + "\n")
+                                  "from": sender, "connections": rows}, indent=2) + "\n")
         return 0
     mode = rows[0]["mode"]
     if args.count <= 10:
@@ -369,8 +407,8 @@ def run_curl(ctx, args) -> int:
         by_image: dict[str, int] = {}
         for (_pod, image), n in counts.items():
             by_image[image] = by_image.get(image, 0) + n
-        ctx.out.write(f"{args.count} connections to {svc_meta['name']} ({ip}) from {args.source or 'node/' + node}, "
-                      f"kube-proxy mode {mode}:\n")
+        via = f" via node/{args.via_node}" if args.via_node else ""
+        ctx.out.write(f"{args.count} connections to {svc_meta['name']} ({ip}) from {sender}{via}, kube-proxy mode {mode}:\n")
         table = [[p, img, str(n), f"{100 * n / args.count:.1f}%"] for (p, img), n in sorted(counts.items())]
         ctx.out.write(render(["POD", "IMAGE", "CONNECTIONS", "SHARE"], table))
         ctx.out.write(render(["IMAGE", "CONNECTIONS", "SHARE"],
