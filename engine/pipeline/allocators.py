@@ -3,7 +3,7 @@
 
 Rules (k8s-semantics.md section 13):
 - ClusterIPs come from the recorded `serviceCIDR` (default 10.96.0.0/12), network and broadcast
-  addresses excluded. The range is split at offset = min(max(16, size/16), 256) (0 when size < 16):
+  addresses excluded. The range is split at offset = min(max(16, size/16), 256) (0 when size <= 16):
   dynamic allocation prefers the upper band and falls back to the lower one, so the lower band is
   left to addresses people ask for (10.96.0.1 `kubernetes`, 10.96.0.10 `kube-dns`).
 - NodePorts come from `nodePortRange` (default 30000-32767), split at min(max(16, size/32), 128).
@@ -58,8 +58,9 @@ def ip_range(cidr: str) -> tuple[int, int, int]:
 
 
 def range_offset(size: int, step: int, lo: int, hi: int) -> int:
-    """Upstream's calculateRangeOffset: min(max(lo, size/step), hi), 0 when size < lo."""
-    if size < lo:
+    """Upstream's calculateRangeOffset: min(max(lo, size/step), hi), 0 when size <= lo (a /28 keeps
+    no static band: two of its 16 addresses are not usable anyway)."""
+    if size <= lo:
         return 0
     return min(max(lo, size // step), hi)
 
