@@ -34,6 +34,7 @@ def default_actors() -> list:
     from engine.controllers.hpa import HorizontalPodAutoscalerController
     from engine.controllers.job import JobController, TTLAfterFinishedController
     from engine.controllers.namespace import NamespaceController
+    from engine.controllers.nodeipam import NodeIPAMController
     from engine.controllers.podgc import PodGarbageCollector
     from engine.controllers.replicaset import ReplicaSetController, ReplicationManager
     from engine.controllers.pv_binder import VolumeBinder
@@ -44,7 +45,7 @@ def default_actors() -> list:
     return [GarbageCollector(), NamespaceController(), HorizontalPodAutoscalerController(), DeploymentController(), ReplicaSetController(),
             ReplicationManager(), StatefulSetController(), VolumeBinder(), DaemonSetController(), CronJobController(), JobController(),
             TTLAfterFinishedController(), EndpointsController(), EndpointSliceController(), ServiceLBController(),
-            PodGarbageCollector(), Scheduler(), NodeMonitor(), Kubelet()]
+            NodeIPAMController(), PodGarbageCollector(), Scheduler(), NodeMonitor(), Kubelet()]
 
 
 class Cluster:

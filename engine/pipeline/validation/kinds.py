@@ -1389,6 +1389,13 @@ def _validate_node(obj: Mapping[str, Any], old: Mapping[str, Any] | None) -> lis
             errs.append(GoFieldError("Duplicate", idx, _go_taint(t), "taints must be unique by key and effect pair"))
             continue
         seen.setdefault(effect, set()).add(key)
+    if old is not None:  # ValidateNodeUpdate: a podCIDR is set once, by the node IPAM controller
+        olds, news = _l(_m(old.get("spec")).get("podCIDRs")), _l(_m(obj.get("spec")).get("podCIDRs"))
+        why = 'node updates may not change podCIDR except from "" to valid'
+        if olds and len(olds) != len(news):
+            errs.append(FieldError("Forbidden", "spec.podCIDRs", "", why))
+        elif olds:
+            errs.extend(FieldError("Forbidden", f"spec.podCIDRs[{i}]", "", why) for i, v in enumerate(olds) if v != news[i])
     return errs
 
 
