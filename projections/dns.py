@@ -74,7 +74,8 @@ def resolve(reader, name: str, qtype: str = "A", search: list[str] | None = None
         if last.status != "NXDOMAIN":
             return attrs.evolve(last, tried=tuple(tried))
     assert last is not None
-    return attrs.evolve(last, tried=tuple(tried))
+    note = last.note if "." in name.strip().rstrip(".") else ""  # a bare name failed the search path: nothing forwarded matters
+    return attrs.evolve(last, tried=tuple(tried), note=note)
 
 
 def _dashed(ip: str) -> str:
