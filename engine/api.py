@@ -29,7 +29,8 @@ def default_actors() -> list:
     from engine.controllers.cronjob import CronJobController
     from engine.controllers.daemonset import DaemonSetController
     from engine.controllers.deployment import DeploymentController
-    from engine.controllers.endpoints import EndpointsController, EndpointSliceController, ServiceLBController
+    from engine.controllers.endpoints import (EndpointsController, EndpointSliceController,
+                                              EndpointSliceMirroringController, ServiceLBController)
     from engine.controllers.garbage_collector import GarbageCollector
     from engine.controllers.hpa import HorizontalPodAutoscalerController
     from engine.controllers.job import JobController, TTLAfterFinishedController
@@ -44,7 +45,8 @@ def default_actors() -> list:
 
     return [GarbageCollector(), NamespaceController(), HorizontalPodAutoscalerController(), DeploymentController(), ReplicaSetController(),
             ReplicationManager(), StatefulSetController(), VolumeBinder(), DaemonSetController(), CronJobController(), JobController(),
-            TTLAfterFinishedController(), EndpointsController(), EndpointSliceController(), ServiceLBController(),
+            TTLAfterFinishedController(), EndpointsController(), EndpointSliceController(), EndpointSliceMirroringController(),
+            ServiceLBController(),
             NodeIPAMController(), PodGarbageCollector(), Scheduler(), NodeMonitor(), Kubelet()]
 
 

@@ -9,6 +9,9 @@ Backends are the Service port's ready endpoints (EndpointSlices, `ready` true), 
 - `iptables`: the `statistic --mode random` chain, rule i taken with probability 1/(n-i), i.e.
   uniform; the draw comes from a seed derived from the log position, recorded with the request.
 
+`sessionAffinity: ClientIP` keeps a client (the `--from` pod or node) on its last backend while
+that backend is ready and the last connection is younger than `timeoutSeconds` (10800).
+
 The round-robin position is not memory: each connection is a recorded `services/proxy` request
 whose decided value holds the position it used, so the next one continues from there (per node,
 per Service port) and a replay reads the same choices.

@@ -189,19 +189,37 @@ class RequestPath:
         node = str(req.params.get("node") or "")
         pkey = sport.get("name") or str(sport.get("port"))
         decided: dict = {"mode": mode, "node": node, "port": pkey}
+        key = object_key("", "services", req.namespace, req.name)
+        spec = svc.get("spec") or {}
+        if spec.get("sessionAffinity") == "ClientIP":  # the client's last backend, while it lasts and is still ready
+            timeout = int((((spec.get("sessionAffinityConfig") or {}).get("clientIP") or {}).get("timeoutSeconds")) or 10800)
+            client_from = str(req.params.get("from") or "")
+            last = self._last_proxy(view, key, lambda e: str(e.request.params.get("from") or "") == client_from
+                                    and e.outcome.decided.get("port") == pkey)
+            if last is not None and head.at - last.at <= timeout * 1_000_000:
+                prev = last.outcome.decided.get("backend") or {}
+                kept = next((b for b in pool if b.ip == prev.get("ip")), None)
+                if kept is not None:
+                    decided["affinity"] = "ClientIP"
+                    decided["backend"] = {"pod": kept.pod, "namespace": kept.namespace, "ip": kept.ip, "port": kept.port,
+                                          "node": kept.node}
+                    return _Written(None, None, Admitted(200, decided),
+                                    {"backend": decided["backend"], "backends": len(pool), "mode": mode})
         cursor = seed = 0
         if mode == "iptables":
             seed = decided["seed"] = kube_proxy.draw(f"proxy:{head.digest}:{seq}")
         else:
-            cursor = decided["rr"] = self._next_cursor(view, object_key("", "services", req.namespace, req.name), node, pkey, mode)
+            last = self._last_proxy(view, key, lambda e: e.outcome.decided.get("node") == node and e.outcome.decided.get("port") == pkey
+                                    and e.outcome.decided.get("mode") == mode and "rr" in e.outcome.decided)
+            cursor = decided["rr"] = int(last.outcome.decided["rr"]) + 1 if last is not None else 0
         b = kube_proxy.pick(mode, pool, cursor, seed)
         decided["backend"] = {"pod": b.pod, "namespace": b.namespace, "ip": b.ip, "port": b.port, "node": b.node}
         return _Written(None, None, Admitted(200, decided), {"backend": decided["backend"], "backends": len(pool), "mode": mode})
 
     @staticmethod
-    def _next_cursor(view: View, key: bytes, node: str, port: str, mode: str, limit: int = 4096) -> int:
-        """One past the round-robin position of the last connection from `node` to this Service port,
-        read back from the Service's own entries (newest first)."""
+    def _last_proxy(view: View, key: bytes, match, limit: int = 4096) -> LogEntry | None:
+        """The newest admitted `services/proxy` entry of this Service that `match`es, read back from
+        the Service's own entries (the idx_obj index, newest first, at most `limit` of them)."""
         from engine.log.eventlog import SEP, from_u64, read_entry
         from engine.log.kv import prefix_end
 
@@ -212,10 +230,9 @@ class RequestPath:
             e = read_entry(view.txn, from_u64(bytes(k[len(prefix):])))
             if e is None or e.request.subresource != "proxy" or not isinstance(e.outcome, Admitted):
                 continue
-            d = e.outcome.decided
-            if d.get("node") == node and d.get("port") == port and d.get("mode") == mode and "rr" in d:
-                return int(d["rr"]) + 1
-        return 0
+            if match(e):
+                return e
+        return None
 
     # --- writes --------------------------------------------------------------------------------
 

@@ -142,3 +142,29 @@ def test_repack_groups_addresses_offering_the_same_ports():
     assert subsets == [{"addresses": [a], "notReadyAddresses": [b], "ports": [http, metrics]}]
     subsets = repack([(a, True, http), (b, True, metrics)])
     assert subsets == [{"addresses": [b], "ports": [metrics]}, {"addresses": [a], "ports": [http]}]
+
+
+def test_manual_endpoints_of_a_selectorless_service_are_mirrored_into_slices(client, cluster):
+    ok(client.create(service("db", ports=[{"name": "pg", "port": 5432}])))
+    ep = ok(client.create({"apiVersion": "v1", "kind": "Endpoints", "metadata": {"name": "db", "labels": {"team": "data"}},
+                           "subsets": [{"addresses": [{"ip": "192.168.10.5"}], "notReadyAddresses": [{"ip": "192.168.10.6"}],
+                                        "ports": [{"name": "pg", "port": 5432}]}]})).obj
+    slices = [s for s in items(cluster, "discovery.k8s.io", "endpointslices") if s["metadata"]["name"].startswith("db-")]
+    assert len(slices) == 1
+    s = slices[0]
+    assert s["metadata"]["labels"] == {"team": "data", "kubernetes.io/service-name": "db",
+                                       "endpointslice.kubernetes.io/managed-by": "endpointslicemirroring-controller.k8s.io"}
+    assert s["metadata"]["ownerReferences"][0]["kind"] == "Endpoints" and s["metadata"]["ownerReferences"][0]["uid"] == ep["metadata"]["uid"]
+    assert s["endpoints"] == [{"addresses": ["192.168.10.5"], "conditions": {"ready": True}},
+                              {"addresses": ["192.168.10.6"], "conditions": {"ready": False}}]
+    assert s["ports"] == [{"name": "pg", "port": 5432, "protocol": "TCP"}]
+    resp = client.request("get", "services", "default", "db", subresource="proxy", params={"node": "k8s-master"})
+    assert resp.entry.outcome.decided["backend"]["ip"] == "192.168.10.5"
+    ok(client.patch("svc", "db", {"spec": {"selector": {"app": "db"}}}))
+    assert not [s for s in items(cluster, "discovery.k8s.io", "endpointslices")
+                if s["metadata"]["labels"].get("endpointslice.kubernetes.io/managed-by") == "endpointslicemirroring-controller.k8s.io"]
+
+
+def test_the_apiservers_kubernetes_endpoints_are_not_mirrored(cluster):
+    names = sorted(s["metadata"]["name"] for s in items(cluster, "discovery.k8s.io", "endpointslices"))
+    assert names == ["kubernetes"]

@@ -92,3 +92,20 @@ def test_rule_counts_grow_with_services_times_endpoints_for_iptables_only():
     assert big.iptables_rules == 2000 * (2 + 3 * 10) and big.iptables_rules >= 20000  # the seed's "at least 20000"
     assert big.ipvs_virtual_servers == 2000 and big.ipvs_real_servers == 20000
     assert big.iptables_rules / small.iptables_rules == 200
+
+
+def test_client_ip_affinity_keeps_a_client_on_its_backend(cluster):
+    client = _canary(cluster)
+    ok(client.patch("svc", "myapp", {"spec": {"sessionAffinity": "ClientIP"}}))
+
+    def from_(who, n):
+        req = client.make("get", "services", "default", "myapp", subresource="proxy",
+                          params={"port": "http", "node": "k8s-master", "from": who})
+        return [ok(r).entry.outcome.decided for r in client.requests([req] * n)]
+
+    a = from_("pod/a", 5)
+    assert len({d["backend"]["pod"] for d in a}) == 1 and [d.get("affinity") for d in a[1:]] == ["ClientIP"] * 4
+    b = from_("pod/b", 1)
+    assert b[0]["backend"]["pod"] != a[0]["backend"]["pod"]  # a new client takes the next round-robin backend
+    cluster.advance(10801 * SECOND)
+    assert "affinity" not in from_("pod/a", 1)[0]  # the affinity timed out

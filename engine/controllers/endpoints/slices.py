@@ -122,47 +122,54 @@ class EndpointSliceController:
         return Decision(tuple(reqs)) if reqs else NOTHING
 
     def _sync(self, view: View, svc: dict, pods: list[dict]) -> list[Request]:
-        ns = svc["metadata"].get("namespace", "")
-        labels = slice_labels(svc)
         wanted: list[tuple[list[dict], list[dict]]] = []
         for ports, eps in desired_groups(svc, pods):
             for i in range(0, len(eps), MAX_PER_SLICE):
                 wanted.append((ports, eps[i:i + MAX_PER_SLICE]))
         if not wanted:
             wanted = [([], [])]  # the placeholder slice
-        existing = sorted(managed_slices(view, svc), key=lambda s: s["metadata"]["name"])
-        reqs: list[Request] = []
-        unused = list(existing)
-        pending: list[tuple[list[dict], list[dict]]] = []
-        for ports, eps in wanted:  # first: slices that already have these ports
-            match = next((s for s in unused if (s.get("ports") or []) == ports), None)
-            if match is None:
-                pending.append((ports, eps))
-                continue
-            unused.remove(match)
-            reqs += self._update(view, match, ports, eps, labels, svc)
-        for ports, eps in pending:  # then: reuse any other slice, else create one
-            if unused:
-                reqs += self._update(view, unused.pop(0), ports, eps, labels, svc)
-                continue
-            body = {"apiVersion": f"{GROUP}/v1", "kind": "EndpointSlice",
-                    "metadata": {"generateName": svc["metadata"]["name"] + "-", "namespace": ns, "labels": labels,
-                                 "annotations": {util.TRIGGER_TIME: util.trigger_time(view.now)},
-                                 "ownerReferences": [owner_ref(svc)]},
-                    "addressType": "IPv4", "endpoints": eps or None, "ports": ports or None}
-            reqs.append(self._req("create", ns, body=body))
-        for s in unused:
-            reqs.append(self._req("delete", ns, s["metadata"]["name"]))
-        return reqs
+        existing = managed_slices(view, svc)
+        return reconcile(view, self._req, existing, wanted, slice_labels(svc), owner_ref(svc), svc["metadata"]["name"],
+                         svc["metadata"].get("namespace", ""))
 
-    def _update(self, view: View, current: dict, ports: list[dict], eps: list[dict], labels: dict, svc: dict) -> list[Request]:
-        meta = current["metadata"]
-        same = (current.get("endpoints") or []) == eps and (current.get("ports") or []) == ports and \
-            (meta.get("labels") or {}) == labels and owner_ref(svc) in (meta.get("ownerReferences") or [])
-        if same:
-            return []
-        new = {**current, "metadata": {**meta, "labels": labels, "ownerReferences": [owner_ref(svc)],
-                                       "annotations": {**(meta.get("annotations") or {}),
-                                                       util.TRIGGER_TIME: util.trigger_time(view.now)}},
-               "endpoints": eps or None, "ports": ports or None}
-        return [self._req("update", meta.get("namespace", ""), meta["name"], body=new)]
+
+def reconcile(view: View, make, existing: list[dict], wanted: list[tuple[list[dict], list[dict]]], labels: dict,
+              owner: dict, prefix: str, ns: str) -> list[Request]:
+    """Requests that turn `existing` slices into `wanted` (ports, endpoints) slices: slices already
+    holding the ports are updated first, then any other existing slice is reused, then new ones are
+    created; what is left over is deleted. Nothing is written for a slice that already matches."""
+    reqs: list[Request] = []
+    unused = sorted(existing, key=lambda s: s["metadata"]["name"])
+    pending: list[tuple[list[dict], list[dict]]] = []
+    for ports, eps in wanted:
+        match = next((s for s in unused if (s.get("ports") or []) == ports), None)
+        if match is None:
+            pending.append((ports, eps))
+            continue
+        unused.remove(match)
+        reqs += _update(view, make, match, ports, eps, labels, owner)
+    for ports, eps in pending:
+        if unused:
+            reqs += _update(view, make, unused.pop(0), ports, eps, labels, owner)
+            continue
+        body = {"apiVersion": f"{GROUP}/v1", "kind": "EndpointSlice",
+                "metadata": {"generateName": prefix + "-", "namespace": ns, "labels": labels,
+                             "annotations": {util.TRIGGER_TIME: util.trigger_time(view.now)}, "ownerReferences": [owner]},
+                "addressType": "IPv4", "endpoints": eps or None, "ports": ports or None}
+        reqs.append(make("create", ns, body=body))
+    for s in unused:
+        reqs.append(make("delete", ns, s["metadata"]["name"]))
+    return reqs
+
+
+def _update(view: View, make, current: dict, ports: list[dict], eps: list[dict], labels: dict, owner: dict) -> list[Request]:
+    meta = current["metadata"]
+    same = (current.get("endpoints") or []) == eps and (current.get("ports") or []) == ports and \
+        (meta.get("labels") or {}) == labels and owner in (meta.get("ownerReferences") or [])
+    if same:
+        return []
+    new = {**current, "metadata": {**meta, "labels": labels, "ownerReferences": [owner],
+                                   "annotations": {**(meta.get("annotations") or {}),
+                                                   util.TRIGGER_TIME: util.trigger_time(view.now)}},
+           "endpoints": eps or None, "ports": ports or None}
+    return [make("update", meta.get("namespace", ""), meta["name"], body=new)]
