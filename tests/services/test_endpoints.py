@@ -168,3 +168,20 @@ def test_manual_endpoints_of_a_selectorless_service_are_mirrored_into_slices(cli
 def test_the_apiservers_kubernetes_endpoints_are_not_mirrored(cluster):
     names = sorted(s["metadata"]["name"] for s in items(cluster, "discovery.k8s.io", "endpointslices"))
     assert names == ["kubernetes"]
+
+
+def test_load_balancers_get_distinct_ingress_ips_and_lose_them_on_downgrade(client, cluster):
+    ok(client.create(service("a", ports=[{"port": 80}], type_="LoadBalancer")))
+    ok(client.create(service("b", ports=[{"port": 80}], type_="LoadBalancer", loadBalancerIP="172.18.255.210")))
+    ok(client.create(service("c", ports=[{"port": 80}], type_="LoadBalancer")))
+    ingress = {n: get(cluster, "", "services", n)["status"]["loadBalancer"]["ingress"] for n in "abc"}
+    assert ingress == {"a": [{"ip": "172.18.255.200", "ipMode": "VIP"}], "b": [{"ip": "172.18.255.210", "ipMode": "VIP"}],
+                       "c": [{"ip": "172.18.255.201", "ipMode": "VIP"}]}
+    a = get(cluster, "", "services", "a")
+    assert 30000 <= a["spec"]["ports"][0]["nodePort"] <= 32767 and a["spec"]["allocateLoadBalancerNodePorts"] is True
+    ok(client.patch("svc", "a", {"spec": {"type": "ClusterIP"}}))
+    a = get(cluster, "", "services", "a")
+    assert a["status"] == {"loadBalancer": {}} and "nodePort" not in a["spec"]["ports"][0]
+    assert "allocateLoadBalancerNodePorts" not in a["spec"]
+    ok(client.create(service("d", ports=[{"port": 80}], type_="LoadBalancer")))
+    assert get(cluster, "", "services", "d")["status"]["loadBalancer"]["ingress"][0]["ip"] == "172.18.255.200"

@@ -4,7 +4,7 @@ MetalLB run it on a local cluster).
 A Service of type LoadBalancer gets `status.loadBalancer.ingress: [{ip, ipMode: VIP}]`, the lowest
 free address of the recorded pool (`loadBalancerIPRange` in the cluster settings, default
 172.18.255.200-172.18.255.250 on the nodes' network), with upstream's events `EnsuringLoadBalancer`
-"Ensuring load balancer" and `EnsuredLoadBalancer` "Ensured load balancer". Leaving the
+"Ensuring load balancer" and `EnsuredLoadBalancer` "Ensured load balancer" (`spec.loadBalancerIP`, when set and free, is used instead). Leaving the
 LoadBalancer type clears the ingress ("DeletedLoadBalancer"). What the pool holds comes from the
 `idx_alloc` table (`lb` rows, derived from each Service's status), so the choice is a function of
 state and lookups, never random. Not simulated: the `service.kubernetes.io/load-balancer-cleanup`
@@ -64,8 +64,12 @@ class ServiceLBController:
         if ingress:
             return NOTHING
         lo, hi = pool((view.cluster().get("spec") or {}).get("loadBalancerIPRange") or DEFAULT_POOL)
-        ip = next((str(ipaddress.ip_address(n)) for n in range(lo, hi + 1)
-                   if view.txn.get("idx_alloc", lb_row(str(ipaddress.ip_address(n)))) is None), None)
+        wanted = spec.get("loadBalancerIP")  # the deprecated request field: honoured when free
+        if wanted and view.txn.get("idx_alloc", lb_row(wanted)) is None:
+            ip = wanted
+        else:
+            ip = next((str(ipaddress.ip_address(n)) for n in range(lo, hi + 1)
+                       if view.txn.get("idx_alloc", lb_row(str(ipaddress.ip_address(n)))) is None), None)
         reqs = [event_request(who, COMPONENT, svc, NORMAL, "EnsuringLoadBalancer", "Ensuring load balancer", view.now)]
         if ip is None:
             reqs.append(event_request(who, COMPONENT, svc, "Warning", "SyncLoadBalancerFailed",
