@@ -162,7 +162,10 @@ class LmdbStore:
                 sync=durable,
                 metasync=durable,
                 readahead=False,
-                meminit=False,
+                # LMDB's docs: without meminit, unused parts of written pages hold whatever the
+                # process's malloc'd memory held, which leaked bearer tokens into data.mdb (caught
+                # by tests/auth/test_cli_auth.py); zeroing them costs little next to the fsync.
+                meminit=True,
             )
             self._dbs = {name: self.env.open_db(name.encode(), create=not read_only) for name in TABLES}
         except lmdb.Error as exc:
