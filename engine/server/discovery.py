@@ -41,6 +41,7 @@ _SUB_KINDS = {
 }
 
 
+@lru_cache(maxsize=None)
 def group_versions() -> dict[str, list[str]]:
     """group -> versions, preferred first ("" is the core group)."""
     out: dict[str, list[str]] = {}
@@ -54,12 +55,14 @@ def group_versions() -> dict[str, list[str]]:
     return out
 
 
-def served(group: str, version: str) -> list[ResourceType]:
+@lru_cache(maxsize=None)
+def served(group: str, version: str) -> tuple[ResourceType, ...]:
     """The resource types served at group/version."""
     extra = EXTRA_SERVED.get((group, version), ())
-    return [t for t in TYPES if t.group == group and (t.version == version or t.plural in extra)]
+    return tuple(t for t in TYPES if t.group == group and (t.version == version or t.plural in extra))
 
 
+@lru_cache(maxsize=None)
 def is_served(group: str, version: str) -> bool:
     return version in group_versions().get(group, [])
 

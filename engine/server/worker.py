@@ -59,6 +59,24 @@ def _resolve(job: _Job, value: Any = None, exc: BaseException | None = None) -> 
     job.loop.call_soon_threadsafe(done)
 
 
+def _resolve_all(jobs: list[_Job], values: list[Any]) -> None:
+    """Answer a whole group with one wake-up of the event loop (one self-pipe write)."""
+    if not jobs:
+        return
+    loop = jobs[0].loop
+
+    def done() -> None:
+        for j, v in zip(jobs, values):
+            if j.future is not None and not j.future.done():
+                j.future.set_result(v)
+
+    if loop is not None and all(j.loop is loop for j in jobs):
+        loop.call_soon_threadsafe(done)
+    else:
+        for j, v in zip(jobs, values):
+            _resolve(j, v)
+
+
 class EngineWorker:
     """Owns the Cluster; runs requests in groups, reads and ticks on one thread."""
 
@@ -148,8 +166,7 @@ class EngineWorker:
             return
         self.groups += 1
         self.requests += len(jobs)
-        for j, r in zip(jobs, resps):
-            _resolve(j, r)
+        _resolve_all(jobs, resps)
 
     def _safe(self, fn: Callable[[], None]) -> None:
         try:

@@ -89,4 +89,4 @@ async def serve(cluster, data: str, host: str, port: int, *, clock: str = "wall"
     finally:
         await runner.cleanup()
         worker.stop()
-        print("ktape serve: stopped", file=sys.stderr, flush=True)
+        print(f"ktape serve: stopped ({worker.requests} requests in {worker.groups} commits)", file=sys.stderr, flush=True)
