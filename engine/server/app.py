@@ -304,10 +304,7 @@ class Server:
             rv = (obj.get("metadata") or {}).get("resourceVersion", "")
             obj = to_table(t.rt, items, now, resource_version=rv, include=request.query.get("includeObject", "Metadata"),
                            table_version=table_version, cont=(obj.get("metadata") or {}).get("continue", ""))
-        code = 201 if created and not (resp.entry is not None and resp.entry.request.dry_run and False) else 200
-        if resp.entry is not None and created:
-            code = 201
-        return json_response(obj, code, headers)
+        return json_response(obj, 201 if created else 200, headers)
 
     async def _body(self, request: web.Request, method: str) -> tuple[Any, str | None]:
         try:
@@ -471,7 +468,7 @@ class Server:
             nonlocal sent_headers
             obj = to_version(obj, t.group, t.version)
             if table_version and etype != "BOOKMARK":
-                now = self.wall() if self.worker.clock == "wall" else obj_time(obj)
+                now = self.worker.head_at / 1_000_000
                 obj = to_table(t.rt, [obj], now, resource_version=(obj.get("metadata") or {}).get("resourceVersion", ""),
                                include=q.get("includeObject", "Metadata"), table_version=table_version,
                                headers=not sent_headers)
@@ -505,10 +502,6 @@ class Server:
         except (ConnectionResetError, ConnectionError):
             pass
         return resp
-
-
-def obj_time(obj: dict) -> float:
-    return time.time()
 
 
 def _api_version(t: Target) -> str:

@@ -88,7 +88,9 @@ class EngineWorker:
         self.on_head = on_head  # called (from this thread) with the new head seq after changes
         self._q: queue.Queue[_Job | None] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="ktape-engine", daemon=True)
-        self._last_seq = cluster.head().seq
+        head = cluster.head()
+        self._last_seq = head.seq
+        self.head_at = head.at  # virtual time at the head (µs), for AGE columns in watch events
         self._stopped = False
         self.groups = 0
         self.requests = 0
@@ -197,7 +199,9 @@ class EngineWorker:
         self._publish()
 
     def _publish(self) -> None:
-        seq = self.cluster.head().seq
+        head = self.cluster.head()
+        seq = head.seq
+        self.head_at = head.at
         if seq != self._last_seq:
             self._last_seq = seq
             if self.on_head is not None:
