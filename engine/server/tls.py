@@ -71,7 +71,57 @@ def server_context(ca: CA, host: str) -> ssl.SSLContext:
         ctx.load_cert_chain(crt, key)
     ctx.load_verify_locations(cadata=ca.cert_pem.decode())
     ctx.verify_mode = ssl.CERT_OPTIONAL
+    request_any_client_cert(ctx)
     return ctx
+
+
+_KEEP: list = []  # the ctypes verify callbacks (must outlive the contexts using them)
+
+
+def request_any_client_cert(ctx: ssl.SSLContext) -> bool:
+    """Make the handshake accept any client certificate, as Go's `tls.RequestClientCert` that
+    kube-apiserver uses: the certificate is then verified by the x509 authenticator (authn.py),
+    so a certificate from another CA, expired or self-signed, is a 401 Status ("You must be
+    logged in to the server") instead of a TLS alert kubectl reports as `EOF` after retries.
+
+    The standard library has no knob for this (OpenSSL's verify callback is not exposed), so
+    the callback is installed on the context's `SSL_CTX` through ctypes: CPython's SSLContext
+    object holds the `SSL_CTX *` right after its object header. The pointer is checked by
+    reading the verify mode back before anything is changed; on any doubt nothing is changed
+    and foreign certificates keep failing in the handshake (returns False)."""
+    import ctypes
+    import sys
+
+    if sys.implementation.name != "cpython":
+        return False
+    try:
+        import _ssl
+
+        lib = None
+        with open("/proc/self/maps") as maps:
+            for line in maps:
+                path = line.split()[-1] if len(line.split()) >= 6 else ""
+                if "/libssl.so" in path:
+                    lib = ctypes.CDLL(path)
+                    break
+        if lib is None:
+            lib = ctypes.CDLL(_ssl.__file__)
+        ptr = ctypes.c_void_p.from_address(id(ctx) + object.__basicsize__).value
+        if not ptr:
+            return False
+        lib.SSL_CTX_get_verify_mode.restype = ctypes.c_int
+        lib.SSL_CTX_get_verify_mode.argtypes = [ctypes.c_void_p]
+        if lib.SSL_CTX_get_verify_mode(ptr) != 1:  # SSL_VERIFY_PEER, what CERT_OPTIONAL set
+            return False
+        cb_type = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int, ctypes.c_void_p)
+        cb = cb_type(lambda _ok, _store: 1)
+        lib.SSL_CTX_set_verify.restype = None
+        lib.SSL_CTX_set_verify.argtypes = [ctypes.c_void_p, ctypes.c_int, cb_type]
+        lib.SSL_CTX_set_verify(ptr, 1, cb)
+        _KEEP.append(cb)
+        return True
+    except (OSError, AttributeError, ValueError):
+        return False
 
 
 def admin_token(data: str) -> str:
