@@ -18,7 +18,6 @@ import datetime as dt
 import json
 import time
 from typing import Any
-from urllib.parse import quote
 
 import yaml
 from aiohttp import web
@@ -444,7 +443,10 @@ class Server:
         initial = await self.worker.submit(req)  # recorded and authorized like any read
         if initial.error is not None:
             return status_response(initial.error)
-        if rv in ("", "0"):
+        initial_events = q.get("sendInitialEvents") in ("true", "1")
+        if rv in ("", "0") or initial_events:
+            # "", "0": start from the current state as ADDED events (upstream's "Any"/"Most
+            # recent"); sendInitialEvents (WatchList): the same, then a bookmark marking its end
             start = int(initial.obj["metadata"]["resourceVersion"])
             first = [("ADDED", o) for o in initial.obj["items"]]
         else:
@@ -479,6 +481,10 @@ class Server:
         try:
             if first:
                 await resp.write(b"".join(frame(e, o) for e, o in first))
+            if initial_events:
+                bm = {"kind": t.rt.kind, "apiVersion": _api_version(t),
+                      "metadata": {"resourceVersion": str(start), "annotations": {"k8s.io/initial-events-end": "true"}}}
+                await resp.write(_dumps({"type": "BOOKMARK", "object": bm}) + b"\n")
             while not self.closing and time.monotonic() < deadline:
                 ev = self._head_event
                 events, last2 = await loop.run_in_executor(None, events_since, self.worker.cluster.store, spec, last)
@@ -492,8 +498,7 @@ class Server:
                     await asyncio.wait_for(ev.wait(), timeout=wait)
                 except asyncio.TimeoutError:
                     if bookmarks:
-                        bm = {"kind": t.rt.kind, "apiVersion": _api_version(t),
-                              "metadata": {"resourceVersion": str(last), "annotations": {"k8s.io/initial-events-end": "true"}}}
+                        bm = {"kind": t.rt.kind, "apiVersion": _api_version(t), "metadata": {"resourceVersion": str(last)}}
                         await resp.write(_dumps({"type": "BOOKMARK", "object": bm}) + b"\n")
         except (ConnectionResetError, ConnectionError, asyncio.CancelledError):
             return resp
@@ -565,4 +570,4 @@ def _quote_warning(w: str) -> str:
     return w.replace("\\", "\\\\").replace('"', '\\"')
 
 
-__all__ = ["Server", "parse_resource_path", "resolve_target", "quote"]
+__all__ = ["Server", "parse_resource_path", "resolve_target"]
