@@ -29,12 +29,12 @@ class Served:
         self.proc, self.url, self.data, self.kubeconfig, self.tmp = proc, url, data, kubeconfig, tmp
 
     def kubectl(self, version: str, *args: str, check: bool | None = None, stdin: str | None = None,
-                timeout: float = 60, kubeconfig: str | None = None) -> subprocess.CompletedProcess:
+                timeout: float = 60, kubeconfig: str | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
         binary = kubectl_path(version)
         if binary is None:
             pytest.skip(f"kubectl.{version} is not installed")
         cache = os.path.join(self.tmp, f"cache-{version}")
-        env = {**os.environ, "KUBECONFIG": kubeconfig or self.kubeconfig, "HOME": self.tmp}
+        env = {**os.environ, "KUBECONFIG": kubeconfig or self.kubeconfig, "HOME": self.tmp, **(env or {})}
         cp = subprocess.run([binary, "--cache-dir", cache, *args], capture_output=True, text=True, env=env,
                             input=stdin, timeout=timeout, cwd=str(ROOT / "fixtures"))
         if check or (check is None and False):

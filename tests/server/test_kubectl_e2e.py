@@ -170,3 +170,23 @@ def test_delete(served, v):
     assert cp.returncode == 1 and cp.stderr == 'Error from server (NotFound): deployments.apps "nginx-deploy" not found\n'
     cp = k(served, v, "delete", "deployment", "nope")
     assert cp.returncode == 1 and cp.stderr == 'Error from server (NotFound): deployments.apps "nope" not found\n'
+
+
+def test_edit_with_editor(served, v):
+    ok(k(served, v, "create", "deployment", "ed", "--image=nginx:1.27"))
+    cp = k(served, v, "edit", "deployment", "ed", env={"EDITOR": "sed -i -e s/replicas:\\ 1/replicas:\\ 2/"})
+    assert ok(cp) == "deployment.apps/ed edited\n"
+    assert ok(k(served, v, "get", "deploy", "ed", "-o", "jsonpath={.spec.replicas}")) == "2"
+    cp = k(served, v, "edit", "deployment", "ed", env={"EDITOR": "true"})
+    assert cp.returncode == 0 and cp.stderr == "Edit cancelled, no changes made.\n"
+
+
+def test_configmap_and_secret_generators(served, v):
+    assert ok(k(served, v, "create", "configmap", "app-config", "--from-literal=a=b", "--from-literal=c=d")) == \
+        "configmap/app-config created\n"
+    out = ok(k(served, v, "get", "cm", "app-config"))
+    assert header(out) == ["NAME", "DATA", "AGE"] and rows(out)[0][:2] == ["app-config", "2"]
+    assert ok(k(served, v, "create", "secret", "generic", "pw", "--from-literal=password=hunter2")) == "secret/pw created\n"
+    out = ok(k(served, v, "get", "secret", "pw"))
+    assert header(out) == ["NAME", "TYPE", "DATA", "AGE"] and rows(out)[0][:3] == ["pw", "Opaque", "1"]
+    assert ok(k(served, v, "get", "secret", "pw", "-o", "jsonpath={.data.password}")) == "aHVudGVyMg=="
