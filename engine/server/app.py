@@ -25,7 +25,8 @@ from aiohttp import web
 from engine.errors import StatusError, bad_request
 from engine.records import Request
 from engine.registry import ResourceType
-from engine.server import discovery
+from engine.pipeline.identity import UserInfo
+from engine.server import discovery, reviews
 from engine.server.authn import Authenticator, Credentials, identity_for
 from engine.server.convert import to_version
 from engine.server.tables import to_table, wants_table
@@ -171,6 +172,8 @@ class Server:
                 return json_response(doc)
         if parts[:1] == ["openapi"]:
             raise _not_found_path()
+        if len(parts) >= 4 and parts[0] == "apis" and parts[1] in reviews.GROUPS and not discovery.is_served(parts[1], parts[2]):
+            return await self._review(request, parts, user)
         parsed = parse_resource_path(parts)
         if parsed is None:
             raise _not_found_path()
@@ -186,6 +189,9 @@ class Server:
             if parts[1] != "v1":
                 raise _not_found_path()
             return discovery.resource_list("", "v1")
+        if len(parts) == 3 and parts[0] == "apis" and parts[1] in reviews.GROUPS and parts[2] == reviews.GROUPS[parts[1]][0] \
+                and not discovery.is_served(parts[1], parts[2]):
+            return reviews.resource_list(parts[1])
         if len(parts) == 2 and parts[0] == "apis":
             g = discovery.api_group(parts[1])
             if g is None:
@@ -229,6 +235,35 @@ class Server:
         creds = self._credentials(request)
         user = self.authn.authenticate(creds, dt.datetime.fromtimestamp(self.wall(), dt.timezone.utc))
         return user, creds
+
+    # --- reviews (can-i, whoami) -----------------------------------------------------------------------
+
+    async def _review(self, request: web.Request, parts: list[str], who) -> web.Response:
+        group, version, rest = parts[1], parts[2], parts[3:]
+        namespace = ""
+        if len(rest) == 3 and rest[0] == "namespaces":
+            namespace, rest = rest[1], rest[2:]
+        known = {r for r, _k, _ns in reviews.GROUPS[group][1]}
+        if version != reviews.GROUPS[group][0] or len(rest) != 1 or rest[0] not in known:
+            raise _not_found_path()
+        if request.method != "POST":
+            raise StatusError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
+        body, _ = await self._body(request, "POST")
+        name, groups, impersonator = identity_for(*who)
+        user = UserInfo(name, groups)
+
+        def decide():
+            with self.worker.cluster.view() as view:
+                if impersonator:
+                    chain = reviews._chain(view)
+                    from engine.pipeline import authz as authz_mod
+
+                    authz_mod.authorize(chain, authz_mod.Attributes(impersonator, (), "impersonate", "", "users", "", "", name))
+                reviews.may_create(view, user, group, rest[0], namespace)
+                return reviews.answer(view, rest[0], body, user, namespace)
+
+        obj = await asyncio.get_running_loop().run_in_executor(None, decide)
+        return json_response(obj, 201)
 
     # --- resources -----------------------------------------------------------------------------------
 

@@ -79,7 +79,11 @@ def _group(name: str, versions: list[str]) -> dict:
 
 @lru_cache(maxsize=None)
 def api_group_list() -> dict:
-    groups = [_group(g, vs) for g, vs in group_versions().items() if g]
+    from engine.server.reviews import GROUPS as REVIEW_GROUPS
+
+    gvs = group_versions()
+    groups = [_group(g, vs) for g, vs in gvs.items() if g]
+    groups += [_group(g, [v]) for g, (v, _res) in REVIEW_GROUPS.items() if g not in gvs]
     return {"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}
 
 

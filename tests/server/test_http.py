@@ -224,3 +224,20 @@ def test_manual_clock_follows_ktape_advance_from_another_process():
         stop_server(s)
     v = s.ktape("verify")
     assert v.returncode == 0, v.stdout + v.stderr
+
+
+def test_reviews(api):
+    ssar = {"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview",
+            "spec": {"resourceAttributes": {"namespace": "default", "verb": "get", "resource": "pods"}}}
+    code, out, _ = api.request("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", ssar)
+    assert code == 201 and out["kind"] == "SelfSubjectAccessReview" and out["status"]["allowed"] is True
+    code, out, _ = api.request("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", {"spec": {}})
+    assert code == 422 and out["reason"] == "Invalid"
+    code, out, _ = api.request("POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews",
+                               {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"},
+                               headers={"Impersonate-User": "jane", "Impersonate-Group": "devs"})
+    assert code == 201 and out["status"]["userInfo"]["username"] == "jane"
+    assert "devs" in out["status"]["userInfo"]["groups"]
+    code, doc, _ = api.request("GET", "/apis/authorization.k8s.io/v1")
+    assert code == 200 and "selfsubjectaccessreviews" in {r["name"] for r in doc["resources"]}
+    assert "authentication.k8s.io" in {g["name"] for g in api.request("GET", "/apis")[1]["groups"]}

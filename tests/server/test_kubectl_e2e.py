@@ -190,3 +190,10 @@ def test_configmap_and_secret_generators(served, v):
     out = ok(k(served, v, "get", "secret", "pw"))
     assert header(out) == ["NAME", "TYPE", "DATA", "AGE"] and rows(out)[0][:3] == ["pw", "Opaque", "1"]
     assert ok(k(served, v, "get", "secret", "pw", "-o", "jsonpath={.data.password}")) == "aHVudGVyMg=="
+
+
+def test_auth_can_i_and_whoami(served, v):
+    assert ok(k(served, v, "auth", "can-i", "get", "pods")) == "yes\n"
+    assert ok(k(served, v, "auth", "can-i", "create", "deployments", "--as", "jane")) == "yes\n"
+    out = ok(k(served, v, "auth", "whoami"))
+    assert out.splitlines()[:2] == ["ATTRIBUTE   VALUE", "Username    kubernetes-admin"]
