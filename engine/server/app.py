@@ -216,11 +216,15 @@ class Server:
     def _credentials(self, request: web.Request) -> Credentials:
         auth = request.headers.get("Authorization", "")
         bearer = None
-        basic = False
+        basic = None
         if auth[:7].lower() == "bearer ":
             bearer = auth[7:].strip()
         elif auth[:6].lower() == "basic ":
-            basic = True
+            try:
+                u, _, pw = base64.b64decode(auth[6:].strip()).decode().partition(":")
+                basic = (u, pw)
+            except (ValueError, UnicodeDecodeError):
+                basic = ("", "")
         der = None
         ssl_obj = request.transport.get_extra_info("ssl_object") if request.transport else None
         if ssl_obj is not None:

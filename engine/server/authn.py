@@ -36,7 +36,7 @@ ANONYMOUS = UserInfo("system:anonymous", ("system:unauthenticated",))
 @attrs.frozen
 class Credentials:
     bearer: str | None = None
-    basic: bool = False
+    basic: tuple[str, str] | None = None  # (user, password) from `Authorization: Basic`
     client_cert_der: bytes | None = None
     impersonate_user: str | None = None
     impersonate_groups: tuple[str, ...] = ()
@@ -44,13 +44,15 @@ class Credentials:
 
 
 class Authenticator:
-    def __init__(self, ca: CA, token_file: Path, *, anonymous: bool = False):
+    def __init__(self, ca: CA, token_file: Path, *, anonymous: bool = False, cluster=None):
         self.ca = ca
         self.token_file = token_file
         self.anonymous = anonymous
+        self.cluster = cluster
         self._tokens: dict[str, UserInfo] = {}
         self._mtime = None
-        self._cert_cache: dict[bytes, UserInfo] = {}
+        self._cert_cache: dict[bytes, tuple[UserInfo, dt.datetime]] = {}
+        self._shared = _shared_authenticator() if cluster is not None else None
 
     def _load_tokens(self) -> dict[str, UserInfo]:
         from engine.server.tls import read_tokens
@@ -66,30 +68,62 @@ class Authenticator:
 
     def authenticate(self, creds: Credentials, at: dt.datetime) -> UserInfo:
         """The authenticated user (system:authenticated added), or a 401 StatusError."""
-        return self._authenticate_local(creds, at)
+        if not (creds.client_cert_der or creds.bearer or creds.basic):
+            if self.anonymous:
+                return ANONYMOUS
+            raise _unauthorized()
+        if creds.client_cert_der is not None:
+            hit = self._cert_cache.get(creds.client_cert_der)
+            if hit is not None and at <= hit[1]:
+                return hit[0]
+        if self._shared is not None:
+            user = self._authenticate_shared(creds, at)
+        else:
+            user = self._authenticate_local(creds, at)
+        if creds.client_cert_der is not None and user.name and len(self._cert_cache) < 4096:
+            from engine.pki import load_certificate
+
+            self._cert_cache[creds.client_cert_der] = (user, load_certificate(creds.client_cert_der).not_valid_after_utc)
+        return user
+
+    def _authenticate_shared(self, creds: Credentials, at: dt.datetime) -> UserInfo:
+        """The pipeline's authenticator (engine/pipeline/authn.py): certificates, static and
+        ServiceAccount tokens, bootstrap tokens, legacy basic auth, as the CLI authenticates."""
+        shared = self._shared
+        try:
+            got = shared.authenticate(self.cluster, shared.Credentials(token=creds.bearer, client_cert=creds.client_cert_der,
+                                                                       basic=creds.basic), int(at.timestamp() * 1_000_000))
+        except StatusError:
+            user = self._load_tokens().get(creds.bearer) if creds.bearer and not creds.client_cert_der else None
+            if user is None:  # the server's own static tokens (<data>/pki/tokens.csv) also count
+                raise
+            return user.with_authenticated()
+        return got.user
 
     def _authenticate_local(self, creds: Credentials, at: dt.datetime) -> UserInfo:
         if creds.client_cert_der is not None:
-            user = self._cert_cache.get(creds.client_cert_der)
-            if user is None:
-                try:
-                    ident = self.ca.verify_client(creds.client_cert_der, at)
-                except CertError:
-                    raise _unauthorized() from None
-                user = UserInfo(ident.user, ident.groups).with_authenticated()
-                if len(self._cert_cache) < 1024:
-                    self._cert_cache[creds.client_cert_der] = user
-            return user
+            try:
+                ident = self.ca.verify_client(creds.client_cert_der, at)
+            except CertError:
+                raise _unauthorized() from None
+            return UserInfo(ident.user, ident.groups).with_authenticated()
         if creds.bearer is not None:
             user = self._load_tokens().get(creds.bearer)
             if user is None:
                 raise _unauthorized()
             return user.with_authenticated()
-        if creds.basic:
-            raise _unauthorized()
-        if self.anonymous:
-            return ANONYMOUS
-        raise _unauthorized()
+        raise _unauthorized()  # basic auth: removed upstream in 1.19
+
+
+def _shared_authenticator():
+    """engine.pipeline.authn when it offers `authenticate(target, Credentials, at_us)`, else None."""
+    try:
+        from engine.pipeline import authn as shared
+    except ImportError:
+        return None
+    if hasattr(shared, "authenticate") and hasattr(shared, "Credentials"):
+        return shared
+    return None
 
 
 def identity_for(user: UserInfo, creds: Credentials) -> tuple[str, tuple[str, ...], str]:

@@ -58,7 +58,7 @@ async def serve(cluster, data: str, host: str, port: int, *, clock: str = "wall"
     with cluster.view() as v:
         modes = ((v.cluster().get("spec") or {}).get("authorization") or {}).get("modes") or ["AlwaysAllow"]
     worker = EngineWorker(cluster, clock=clock)
-    authn = Authenticator(ca, pki_dir(data) / "tokens.csv", anonymous="AlwaysAllow" not in modes)
+    authn = Authenticator(ca, pki_dir(data) / "tokens.csv", anonymous="AlwaysAllow" not in modes, cluster=cluster)
     server = Server(worker, authn, server_address=f"{host}:{port}")
     runner = web.AppRunner(server.app(), access_log=None, handle_signals=False, shutdown_timeout=1.0)
     await runner.setup()
