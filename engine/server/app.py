@@ -259,10 +259,7 @@ class Server:
         def decide():
             with self.worker.cluster.view() as view:
                 if impersonator:
-                    chain = reviews._chain(view)
-                    from engine.pipeline import authz as authz_mod
-
-                    authz_mod.authorize(chain, authz_mod.Attributes(impersonator, (), "impersonate", "", "users", "", "", name))
+                    reviews.check_impersonation(view, who[0], name, groups)
                 reviews.may_create(view, user, group, rest[0], namespace)
                 return reviews.answer(view, rest[0], body, user, namespace)
 
@@ -312,6 +309,8 @@ class Server:
         if verb in ("get", "list") and rv and q.get("resourceVersionMatch") == "Exact":
             params["at"] = _rv_int(rv)
         user, groups, impersonator = identity_for(*who)
+        if impersonator and who[0].groups:
+            params["impersonatorGroups"] = list(who[0].groups)  # as engine.client records the sender's groups
         req = Request(verb=verb, group=rt.group, version=rt.version, resource=rt.plural, namespace=t.namespace,
                       name=t.name, subresource=t.subresource, body=body, user=user, groups=groups,
                       impersonator=impersonator, dry_run=dry_run, params=params)

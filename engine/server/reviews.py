@@ -117,6 +117,18 @@ def answer(view, resource: str, body: Any, user: UserInfo, namespace: str = "") 
     raise StatusError(404, "NotFound", "the server could not find the requested resource")
 
 
+def check_impersonation(view, sender: UserInfo, user: str, groups: tuple[str, ...]) -> None:
+    """The sender must hold `impersonate` on the user (and each claimed group), as the request
+    path checks for every impersonated request."""
+    chain = _chain(view)
+    if hasattr(authz_mod, "impersonation_checks"):
+        checks = authz_mod.impersonation_checks(sender.name, tuple(sender.groups), user, tuple(groups))
+    else:
+        checks = [authz_mod.Attributes(sender.name, tuple(sender.groups), "impersonate", "", "users", "", "", user)]
+    for a in checks:
+        authz_mod.authorize(chain, a)
+
+
 def may_create(view, user: UserInfo, group: str, resource: str, namespace: str = "") -> None:
     """Creating a review is itself authorized (system:basic-user grants the self reviews)."""
     a = authz_mod.Attributes(user.name, tuple(user.groups), "create", group, resource, "", namespace, "")

@@ -194,6 +194,16 @@ def test_configmap_and_secret_generators(served, v):
 
 def test_auth_can_i_and_whoami(served, v):
     assert ok(k(served, v, "auth", "can-i", "get", "pods")) == "yes\n"
-    assert ok(k(served, v, "auth", "can-i", "create", "deployments", "--as", "jane")) == "yes\n"
+    assert ok(k(served, v, "auth", "can-i", "create", "deployments", "--as", "jane", "--as-group", "system:masters")) == "yes\n"
     out = ok(k(served, v, "auth", "whoami"))
     assert out.splitlines()[:2] == ["ATTRIBUTE   VALUE", "Username    kubernetes-admin"]
+
+
+def test_forbidden_as_a_real_cluster_prints_it(served, v):
+    cp = k(served, v, "get", "pods", "--as", "jane")
+    if cp.returncode == 0:
+        pytest.skip("the cluster authorizes with AlwaysAllow")
+    assert cp.stderr == (f'Error from server (Forbidden): pods is forbidden: User "jane" cannot list resource "pods" '
+                         f'in API group "" in the namespace "{ns(v)}"\n')
+    cp = k(served, v, "auth", "can-i", "create", "deployments", "--as", "jane")
+    assert cp.returncode == 1 and cp.stdout == "no\n"
