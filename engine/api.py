@@ -120,7 +120,7 @@ class Cluster:
     def submit_group(self, reqs: list[Request]) -> list[Response]:
         """Requests from many clients handled in order in one durable transaction (group commit,
         for `ktape serve`): each is answered only after the commit; actors settle once after."""
-        with self.store.begin(write=True) as txn:
+        def once(txn):
             head = eventlog.read_head(txn)
             was_settled = self._settled(txn) == head.seq
             out = []
@@ -130,6 +130,9 @@ class Cluster:
             queue = self.runtime.seed(out)
             if was_settled and not queue:
                 txn.put("meta", b"settled", pack(head.seq))
+            return out, queue, was_settled
+
+        out, queue, was_settled = self._write(once)
         for resp in out:
             self._log(resp)
         if queue or not was_settled:
