@@ -167,6 +167,11 @@ class Server:
         user = self._authenticate(request)
         parts = [p for p in path.split("/") if p]
         if request.method == "GET":
+            if parts in (["api"], ["apis"]):
+                agg = discovery.aggregated_version(request.headers.get("Accept", ""))
+                if agg is not None:  # the Content-Type parameters are what tells kubectl it is aggregated
+                    return web.Response(body=_dumps(discovery.aggregated(parts == ["api"], agg)),
+                                        headers={"Content-Type": discovery.AGGREGATED_CT.format(v=agg)})
             doc = self._discovery(parts)
             if doc is not None:
                 return json_response(doc)

@@ -148,3 +148,64 @@ def openapi_gv(group: str, version: str) -> dict:
                            {"name": "fieldManager", "in": "query", "schema": {"type": "string"}}],
             "responses": {}}}
     return {"openapi": "3.0.0", "info": {"title": "Kubernetes", "version": VERSION["gitVersion"]}, "paths": paths}
+
+
+# --- aggregated discovery (apidiscovery.k8s.io v2 / v2beta1) --------------------------------------
+
+AGGREGATED_CT = "application/json;g=apidiscovery.k8s.io;v={v};as=APIGroupDiscoveryList"
+
+
+def aggregated_version(accept: str) -> str | None:
+    """"v2" or "v2beta1" when the Accept header asks for aggregated discovery (in the client's
+    order of preference), else None (legacy documents). kubectl <= 1.29 asks only for v2beta1."""
+    for part in accept.split(","):
+        p = part.replace(" ", "")
+        if "as=APIGroupDiscoveryList" in p and "g=apidiscovery.k8s.io" in p:
+            if "v=v2beta1" in p:
+                return "v2beta1"
+            if "v=v2" in p:
+                return "v2"
+    return None
+
+
+def _agg_resource(t: ResourceType, group: str, version: str) -> dict:
+    r: dict = {"resource": t.plural, "responseKind": {"group": group, "version": version, "kind": t.kind},
+               "scope": "Namespaced" if t.namespaced else "Cluster", "singularResource": t.singular, "verbs": list(t.verbs)}
+    if t.short_names:
+        r["shortNames"] = list(t.short_names)
+    if t.plural in ALL_CATEGORY:
+        r["categories"] = ["all"]
+    subs = []
+    for sub in t.subresources:
+        g, v, kind, verbs = _SUB_KINDS.get(sub, (None, None, t.kind, ("get", "patch", "update")))
+        if sub == "status":
+            g, v, kind, verbs = None, None, t.kind, ("get", "patch", "update")
+        subs.append({"subresource": sub, "verbs": list(verbs),
+                     "responseKind": {"group": group if g is None else g, "version": version if v is None else v,
+                                      "kind": kind or t.kind}})
+    if subs:
+        r["subresources"] = subs
+    return r
+
+
+@lru_cache(maxsize=None)
+def aggregated(core: bool, v: str) -> dict:
+    """`/api` (core=True) or `/apis` as an APIGroupDiscoveryList."""
+    from engine.server.reviews import GROUPS as REVIEW_GROUPS
+
+    items = []
+    gvs = group_versions()
+    groups = [""] if core else [g for g in gvs if g]
+    for g in groups:
+        versions = [{"version": ver, "freshness": "Current", "resources": [_agg_resource(t, g, ver) for t in served(g, ver)]}
+                    for ver in gvs[g]]
+        items.append({"metadata": {"name": g}, "versions": versions})
+    if not core:
+        for g, (ver, res) in REVIEW_GROUPS.items():
+            if g in gvs:
+                continue
+            resources = [{"resource": r, "responseKind": {"group": g, "version": ver, "kind": kind},
+                          "scope": "Namespaced" if ns else "Cluster", "singularResource": kind.lower(), "verbs": ["create"]}
+                         for r, kind, ns in res]
+            items.append({"metadata": {"name": g}, "versions": [{"version": ver, "freshness": "Current", "resources": resources}]})
+    return {"kind": "APIGroupDiscoveryList", "apiVersion": f"apidiscovery.k8s.io/{v}", "metadata": {}, "items": items}

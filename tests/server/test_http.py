@@ -245,3 +245,20 @@ def test_reviews(api):
     code, doc, _ = api.request("GET", "/apis/authorization.k8s.io/v1")
     assert code == 200 and "selfsubjectaccessreviews" in {r["name"] for r in doc["resources"]}
     assert "authentication.k8s.io" in {g["name"] for g in api.request("GET", "/apis")[1]["groups"]}
+
+
+def test_aggregated_discovery_negotiated_on_accept(api):
+    v2 = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
+    v2b1 = "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList"
+    code, doc, resp = api.request("GET", "/apis", headers={"Accept": f"{v2},{v2b1},application/json"})
+    assert code == 200 and resp.getheader("Content-Type") == v2 and doc["apiVersion"] == "apidiscovery.k8s.io/v2"
+    apps = next(i for i in doc["items"] if i["metadata"]["name"] == "apps")
+    dep = next(r for r in apps["versions"][0]["resources"] if r["resource"] == "deployments")
+    assert dep["responseKind"] == {"group": "apps", "version": "v1", "kind": "Deployment"} and dep["scope"] == "Namespaced"
+    scale = next(s for s in dep["subresources"] if s["subresource"] == "scale")
+    assert scale["responseKind"] == {"group": "autoscaling", "version": "v1", "kind": "Scale"}
+    code, doc, resp = api.request("GET", "/api", headers={"Accept": f"{v2b1},application/json"})  # kubectl <= 1.29
+    assert resp.getheader("Content-Type") == v2b1 and doc["apiVersion"] == "apidiscovery.k8s.io/v2beta1"
+    assert [i["metadata"]["name"] for i in doc["items"]] == [""]
+    code, doc, resp = api.request("GET", "/api", headers={"Accept": "application/json, */*"})
+    assert doc["kind"] == "APIVersions" and resp.getheader("Content-Type").startswith("application/json")
