@@ -529,6 +529,8 @@ class Server:
                       "metadata": {"resourceVersion": str(start), "annotations": {"k8s.io/initial-events-end": "true"}}}
                 await resp.write(_dumps({"type": "BOOKMARK", "object": bm}) + b"\n")
             while not self.closing and time.monotonic() < deadline:
+                if request.transport is None or request.transport.is_closing():
+                    return resp  # the client went away (aiohttp does not cancel the handler)
                 ev = self._head_event
                 events, last2 = await loop.run_in_executor(None, events_since, self.worker.cluster.store, spec, last)
                 if events:
