@@ -262,3 +262,30 @@ def test_aggregated_discovery_negotiated_on_accept(api):
     assert [i["metadata"]["name"] for i in doc["items"]] == [""]
     code, doc, resp = api.request("GET", "/api", headers={"Accept": "application/json, */*"})
     assert doc["kind"] == "APIVersions" and resp.getheader("Content-Type").startswith("application/json")
+
+
+def test_acknowledged_writes_survive_kill_9():
+    import signal
+
+    tmp = tempfile.mkdtemp(prefix="ktape-serve-kill-")
+    s = start_server(tmp)
+    try:
+        api = Http(s.url, s.kubeconfig)
+        assert api.request("POST", f"{NS}/configmaps", cm("k9", v="0"))[0] == 201
+        acked = []
+        for i in range(1, 31):
+            code, obj, _ = api.request("PATCH", f"{NS}/configmaps/k9", {"data": {"v": str(i)}},
+                                       headers={"Content-Type": "application/merge-patch+json"})
+            assert code == 200
+            acked.append((str(i), obj["metadata"]["resourceVersion"]))
+    finally:
+        s.proc.send_signal(signal.SIGKILL)
+        s.proc.wait(timeout=10)
+    out = s.ktape("--read-only", "get", "cm", "k9", "-o", "json")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["data"]["v"] == "30"
+    rows = [json.loads(line) for line in s.ktape("--read-only", "log", "--resource", "configmaps", "--name", "k9", "--verb", "patch",
+                                                 "-o", "json").stdout.splitlines()]
+    assert [str(r["seq"]) for r in rows] == [rv for _v, rv in acked]
+    v = s.ktape("verify")
+    assert v.returncode == 0, v.stdout + v.stderr
