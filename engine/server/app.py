@@ -302,7 +302,7 @@ class Server:
         dry_run = bool(q.getall("dryRun", []))
         for v in q.getall("dryRun", []):
             if v != "All":
-                raise bad_request(f'unsupported dry run directive: "{v}"; supported values: [All]'.replace('"', "'"))
+                raise bad_request(f'dryRun: Unsupported value: "{v}": supported values: "All"')
         body: Any = None
         if method in ("POST", "PUT", "PATCH") or (method == "DELETE" and request.can_read_body):
             body, patch_type = await self._body(request, method)
