@@ -207,3 +207,18 @@ def test_forbidden_as_a_real_cluster_prints_it(served, v):
                          f'in API group "" in the namespace "{ns(v)}"\n')
     cp = k(served, v, "auth", "can-i", "create", "deployments", "--as", "jane")
     assert cp.returncode == 1 and cp.stdout == "no\n"
+
+
+def test_rbac_generators(served, v):
+    suffix = v.replace(".", "")
+    assert ok(k(served, v, "create", "serviceaccount", "cicd")) == "serviceaccount/cicd created\n"
+    assert ok(k(served, v, "create", "clusterrole", f"pod-reader-{suffix}", "--verb=get,list,watch", "--resource=pods")) == \
+        f"clusterrole.rbac.authorization.k8s.io/pod-reader-{suffix} created\n"
+    assert ok(k(served, v, "create", "rolebinding", "read-pods", f"--clusterrole=pod-reader-{suffix}",
+                f"--serviceaccount={ns(v)}:cicd")) == "rolebinding.rbac.authorization.k8s.io/read-pods created\n"
+    out = ok(k(served, v, "get", "rolebinding", "read-pods", "-o", "json"))
+    rb = json.loads(out)
+    assert rb["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": f"pod-reader-{suffix}"}
+    assert rb["subjects"] == [{"kind": "ServiceAccount", "name": "cicd", "namespace": ns(v)}]
+    sa = f"system:serviceaccount:{ns(v)}:cicd"
+    assert ok(k(served, v, "auth", "can-i", "list", "pods", "--as", sa)) == "yes\n"
