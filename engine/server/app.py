@@ -24,7 +24,6 @@ from aiohttp import web
 
 from engine.errors import StatusError, bad_request
 from engine.records import Request
-from engine.registry import ResourceType
 from engine.pipeline.identity import UserInfo
 from engine.server import discovery, reviews
 from engine.server.authn import Authenticator, Credentials, identity_for

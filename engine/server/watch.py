@@ -21,7 +21,7 @@ import attrs
 from engine.log import eventlog
 from engine.registry import ResourceType
 from projections.timetravel import object_at
-from reducers.keys import entry_key, split_key
+from reducers.keys import entry_key
 
 
 @attrs.frozen
@@ -77,7 +77,3 @@ def classify(old: dict | None, new: dict | None, seq: int, matches: Callable[[di
     if old_m:
         return "DELETED", new
     return None
-
-
-def key_namespace(key: bytes) -> str:
-    return split_key(key)[2]

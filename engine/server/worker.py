@@ -23,11 +23,11 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import sys
 import threading
 import time
 from typing import Any, Callable
 
-import sys
 from engine.api import Cluster
 from engine.pipeline.handler import Response
 from engine.records import Request
