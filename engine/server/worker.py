@@ -81,10 +81,14 @@ class EngineWorker:
     """Owns the Cluster; runs requests in groups, reads and ticks on one thread."""
 
     def __init__(self, cluster: Cluster, *, clock: str = "wall", wall: Callable[[], float] = time.time,
-                 on_head: Callable[[int], None] | None = None):
+                 on_head: Callable[[int], None] | None = None, rate: float = 1.0):
         self.cluster = cluster
         self.clock = clock
         self.wall = wall
+        # rate 1: the virtual clock is the wall clock; rate N: N virtual seconds per wall second from
+        # the moment the server started (tests and demos that should not wait for rollouts)
+        self.rate = rate
+        self._anchor = (wall(), cluster.head().at)
         self.on_head = on_head  # called (from this thread) with the new head seq after changes
         self._pending: collections.deque[_Job] = collections.deque()
         self._wake = threading.Event()
@@ -139,7 +143,7 @@ class EngineWorker:
     def _run(self) -> None:
         while not self._stopped:
             if not self._pending:
-                if not self._wake.wait(timeout=TICK_S):
+                if not self._wake.wait(timeout=max(0.05, TICK_S / max(self.rate, 1.0))):
                     self._safe(self._tick)
                     continue
             self._wake.clear()
@@ -182,7 +186,10 @@ class EngineWorker:
             _warn(f"engine tick failed: {e!r}")
 
     def _wall_us(self) -> int:
-        return int(self.wall()) * SECOND_US
+        if self.rate == 1.0:
+            return int(self.wall()) * SECOND_US
+        wall0, at0 = self._anchor
+        return at0 + int((self.wall() - wall0) * self.rate) * SECOND_US
 
     def _follow_wall(self) -> None:
         """Wall mode: bring the virtual clock up to the current wall second before deciding."""

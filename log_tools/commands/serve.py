@@ -24,6 +24,8 @@ def register(subs, common) -> None:
     p.add_argument("--write-kubeconfig", metavar="FILE", help="write an admin kubeconfig (CA + admin client certificate)")
     p.add_argument("--clock", choices=("wall", "manual"), default="wall",
                    help="wall: the virtual clock follows the wall clock; manual: only `ktape advance` moves it")
+    p.add_argument("--clock-rate", type=float, default=1.0, metavar="N",
+                   help="with --clock wall: N virtual seconds per wall second from the start (default 1: the wall clock itself)")
     p.set_defaults(run=run_serve)
 
 
@@ -39,12 +41,17 @@ def _split(listen: str) -> tuple[str, int]:
 def run_serve(ctx, args) -> int:
     host, port = _split(args.listen)
     cluster = ctx.cluster()
-    asyncio.run(serve(cluster, ctx.data, host, port, clock=args.clock, kubeconfig_path=args.write_kubeconfig))
+    if args.clock_rate <= 0:
+        from log_tools.manifests import client_error
+
+        raise client_error("--clock-rate must be positive")
+    asyncio.run(serve(cluster, ctx.data, host, port, clock=args.clock, kubeconfig_path=args.write_kubeconfig,
+                      rate=args.clock_rate))
     return 0
 
 
 async def serve(cluster, data: str, host: str, port: int, *, clock: str = "wall", kubeconfig_path: str | None = None,
-                ready=None, stop: asyncio.Event | None = None) -> None:
+                ready=None, stop: asyncio.Event | None = None, rate: float = 1.0) -> None:
     from aiohttp import web
 
     from engine.server.app import Server
@@ -57,7 +64,7 @@ async def serve(cluster, data: str, host: str, port: int, *, clock: str = "wall"
     admin_token(data)
     with cluster.view() as v:
         modes = ((v.cluster().get("spec") or {}).get("authorization") or {}).get("modes") or ["AlwaysAllow"]
-    worker = EngineWorker(cluster, clock=clock)
+    worker = EngineWorker(cluster, clock=clock, rate=rate)
     authn = Authenticator(ca, pki_dir(data) / "tokens.csv", anonymous="AlwaysAllow" not in modes, cluster=cluster)
     server = Server(worker, authn, server_address=f"{host}:{port}")
     runner = web.AppRunner(server.app(), access_log=None, handle_signals=False, shutdown_timeout=1.0)

@@ -130,3 +130,21 @@ def test_hpa_served_as_v1():
     v1 = hpa_v2_to_v1(v2)
     assert v1["apiVersion"] == "autoscaling/v1" and v1["spec"]["targetCPUUtilizationPercentage"] == 80
     assert "metrics" not in v1["spec"] and v1["status"]["currentCPUUtilizationPercentage"] == 40
+
+
+def test_clock_follows_the_wall_at_a_rate():
+    from engine.api import Cluster
+    from engine.bootstrap import InitOptions, init
+    from engine.server.worker import EngineWorker
+
+    c = Cluster.memory()
+    init(c, InitOptions(start_time=1_767_225_600_000_000, nodes=1))
+    now = [1000.0]
+    w = EngineWorker(c, wall=lambda: now[0], rate=5)
+    at0 = c.head().at
+    now[0] += 2.3
+    assert w._wall_us() == at0 + 11_000_000  # 11.5 virtual seconds, whole seconds only
+    w._follow_wall()
+    assert c.head().at == at0 + 11_000_000
+    real = EngineWorker(c, wall=lambda: 1_767_225_700.7)
+    assert real._wall_us() == 1_767_225_700_000_000  # rate 1: the wall clock's current second
