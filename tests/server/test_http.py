@@ -206,6 +206,7 @@ def test_scale_subresource_put_without_content_type(api):
     code, scale, _ = api.request("GET", "/apis/apps/v1/namespaces/default/deployments/sc/scale")
     assert code == 200 and scale["kind"] == "Scale" and scale["apiVersion"] == "autoscaling/v1"
     scale["spec"]["replicas"] = 2
+    scale["metadata"].pop("resourceVersion")  # unconditional: the controllers may have moved the RV meanwhile
     code, out, _ = api.request("PUT", "/apis/apps/v1/namespaces/default/deployments/sc/scale", raw=json.dumps(scale).encode())
     assert code == 200 and out["spec"]["replicas"] == 2
     assert api.request("DELETE", "/apis/apps/v1/namespaces/default/deployments/sc", {"propagationPolicy": "Foreground"})[0] == 200
