@@ -291,7 +291,11 @@ class Server:
         if rt.namespaced and not t.namespace and verb == "create":
             raise _not_found_path()
         if t.subresource in ("log", "exec", "attach", "portforward", "proxy"):
-            raise StatusError(501, "NotImplemented", f"{rt.plural}/{t.subresource} is not served by kubetape yet")
+            from engine.server import podio
+
+            if t.subresource == "log" and method == "GET" and rt.plural == "pods" and podio.available():
+                return await self._pod_log(request, t, who)
+            raise podio.not_served(f"{rt.plural}/{t.subresource}")
         params: dict[str, Any] = {}
         for k in ("labelSelector", "fieldSelector", "fieldManager", "fieldValidation", "propagationPolicy"):
             if q.get(k):
@@ -387,6 +391,24 @@ class Server:
                 raise bad_request(f"the body of the request was in an unknown format: {e}") from None
         raise StatusError(415, "UnsupportedMediaType", f'the body of the request was in an unknown format - accepted media types include: '
                           f"application/json, application/yaml, application/vnd.kubernetes.protobuf")
+
+    # --- pods/log -------------------------------------------------------------------------------------
+
+    async def _pod_log(self, request: web.Request, t: Target, who) -> web.StreamResponse:
+        """A recorded, authorized read of pods/log (the pod comes back from the request path), then
+        the container's output from the kubelet simulation, as text/plain."""
+        from engine.server import podio
+
+        user, groups, impersonator = identity_for(*who)
+        params = {"impersonatorGroups": list(who[0].groups)} if impersonator and who[0].groups else {}
+        resp = await self.worker.submit(Request(verb="get", group="", version="v1", resource="pods", namespace=t.namespace,
+                                                name=t.name, subresource="log", user=user, groups=groups,
+                                                impersonator=impersonator, params=params))
+        if resp.error is not None:
+            return status_response(resp.error)
+        text = await asyncio.get_running_loop().run_in_executor(
+            None, podio.pod_logs, self.worker.cluster.store, resp.obj, request.query.get("container", ""))
+        return web.Response(text=text, content_type="text/plain")
 
     # --- lists: pagination ---------------------------------------------------------------------------
 

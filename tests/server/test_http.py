@@ -290,3 +290,15 @@ def test_acknowledged_writes_survive_kill_9():
     assert [str(r["seq"]) for r in rows] == [rv for _v, rv in acked]
     v = s.ktape("verify")
     assert v.returncode == 0, v.stdout + v.stderr
+
+
+def test_pod_log_and_exec_answers(api):
+    from engine.server import podio
+
+    code, st, _ = api.request("GET", f"{NS}/pods/nope/log")
+    if podio.available():
+        assert code == 404 and st["message"] == 'pods "nope" not found'
+    else:
+        assert code == 501 and st["reason"] == "NotImplemented"
+    code, st, _ = api.request("POST", f"{NS}/pods/nope/exec?command=ls&stdout=true")
+    assert code == 501 and st["kind"] == "Status" and st["reason"] == "NotImplemented"

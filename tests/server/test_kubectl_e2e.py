@@ -222,3 +222,13 @@ def test_rbac_generators(served, v):
     assert rb["subjects"] == [{"kind": "ServiceAccount", "name": "cicd", "namespace": ns(v)}]
     sa = f"system:serviceaccount:{ns(v)}:cicd"
     assert ok(k(served, v, "auth", "can-i", "list", "pods", "--as", sa)) == "yes\n"
+
+
+def test_logs(served, v):
+    from engine.server import podio
+
+    if not podio.available():
+        pytest.skip("the kubelet simulation has no container output in this build")
+    ok(k(served, v, "run", "hello", "--image=busybox", "--restart=Never", "--", "sh", "-c", "echo hello from $HOSTNAME"))
+    ok(k(served, v, "wait", "--for=jsonpath={.status.phase}=Succeeded", "pod/hello", "--timeout=60s"))
+    assert ok(k(served, v, "logs", "hello")) == "hello from hello\n"
