@@ -143,6 +143,10 @@ def test_expose_and_autoscale(served, v):
     assert ok(k(served, v, "expose", "deployment", "nginx-deploy", "--port=80", "--type=NodePort")) == "service/nginx-deploy exposed\n"
     out = ok(k(served, v, "get", "svc", "nginx-deploy"))
     assert header(out) == ["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"]
+    svc = rows(out)[0]
+    assert svc[:2] == ["nginx-deploy", "NodePort"] and svc[3] == "<none>"
+    if svc[2] != "<none>":  # a build that allocates cluster IPs and node ports
+        assert re.fullmatch(r"10\.\d+\.\d+\.\d+", svc[2]) and re.fullmatch(r"80:3\d{4}/TCP", svc[4])
     assert ok(k(served, v, "autoscale", "deployment", "nginx-deploy", "--min=2", "--max=5", "--cpu-percent=80")) == \
         "horizontalpodautoscaler.autoscaling/nginx-deploy autoscaled\n"
     out = ok(k(served, v, "get", "hpa"))
