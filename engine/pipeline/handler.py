@@ -200,6 +200,12 @@ class RequestPath:
                 raise _Refused("admission", e) from None
         if mutations:
             decided["mutations"] = mutations
+        if verb in ("create", "update") and rt.kind in ("Secret", "ConfigMap") and not req.subresource:
+            from engine.pipeline.validation.decoding import decode_error
+
+            bad = decode_error(req.body, rt.kind, rt.api_version)
+            if bad is not None:
+                raise _Refused("validation", bad)
         warnings = self._check_fields(rt, req)
         expected = _expected_rv(req)
         if prev is not None and expected and expected != prev["metadata"].get("resourceVersion"):

@@ -1,0 +1,149 @@
+"""What a kubelet sync reads besides the pod (ConfigMaps, Secrets, ServiceAccounts, the recorded
+registries) and the events it records, for the steps before a container starts.
+
+Upstream order (`kuberuntime_container.go` startContainer, after the pod's volumes are mounted):
+pull the image (`ErrImagePull` / `ImagePullBackOff`, see `images`), then make the container's
+config (`CreateContainerConfigError` with the env error, see `configsrc`), then create and start.
+A pod whose configMap/secret volume cannot be set up starts no container: it stays
+`ContainerCreating` with a `FailedMount` event (`MountVolume.SetUp failed for volume "v" :
+configmap "x" not found`).
+
+Retries: a container blocked by its config, or a pod by a mount, is looked at again every 10 s of
+virtual time (the pod worker's back-off period; upstream's mount retries back off from 0.5 s
+to about 2 min, so a real pod may start a little later or sooner); pulls follow the image back-off
+schedule. So a pod starts within 10 s of the ConfigMap or Secret it waits for appearing.
+
+Events (reason and message as upstream; container events carry `fieldPath:
+spec.containers{name}`) are recorded on transitions only: the kubelet's own recorder would
+aggregate repeats into a count. Successful steps record no events (`Scheduled`, `Pulled`,
+`Created`, `Started` are not simulated), except `Pulling`/`Pulled` for images from a private
+registry, which tell the private-registry story.
+"""
+
+from __future__ import annotations
+
+from engine.clock import rfc3339
+from engine.kubelet_sim import configsrc, images
+from engine.pipeline.identity import node_identity
+from engine.records import Request
+
+SECOND = 1_000_000
+RETRY = 10 * SECOND
+CREATE_CONTAINER_CONFIG_ERROR = "CreateContainerConfigError"
+PULL_FAILURES = (images.ERR_IMAGE_PULL, images.IMAGE_PULL_BACKOFF)
+
+
+def needs_config(spec: dict) -> bool:
+    if spec.get("envFrom"):
+        return True
+    for e in spec.get("env") or ():
+        vf = e.get("valueFrom") or {}
+        if vf.get("configMapKeyRef") or vf.get("secretKeyRef"):
+            return True
+    return False
+
+
+def has_config_volumes(pod: dict) -> bool:
+    return any(isinstance(v.get("configMap"), dict) or isinstance(v.get("secret"), dict)
+               for v in (pod.get("spec") or {}).get("volumes") or ())
+
+
+class World:
+    def __init__(self, view, node_name: str):
+        self.view = view
+        self.node = node_name
+        self.events: list[Request] = []
+        self._registries: list | None = None
+
+    # --- reads -----------------------------------------------------------------------------------
+
+    def lookup(self, resource: str, ns: str, name: str) -> dict | None:
+        return self.view.get("", resource, ns, name)
+
+    @property
+    def registries(self) -> list:
+        if self._registries is None:
+            self._registries = list((self.view.cluster().get("spec") or {}).get("registries") or ())
+        return self._registries
+
+    def pull_secrets(self, pod: dict) -> list[dict]:
+        ns = pod["metadata"].get("namespace", "")
+        sa = self.lookup("serviceaccounts", ns, (pod.get("spec") or {}).get("serviceAccountName") or "default")
+        out = []
+        for name in images.pull_secret_names(pod, sa):
+            s = self.lookup("secrets", ns, name)
+            if s is not None:
+                out.append(s)
+        return out
+
+    # --- events ----------------------------------------------------------------------------------
+
+    def event(self, pod: dict, type_: str, reason: str, message: str, container: str | None = None) -> None:
+        meta = pod["metadata"]
+        ns = meta.get("namespace") or "default"
+        involved = {"apiVersion": "v1", "kind": "Pod", "name": meta["name"], "namespace": ns,
+                    "uid": meta.get("uid", ""), "resourceVersion": meta.get("resourceVersion", "")}
+        if container is not None:
+            involved["fieldPath"] = f"spec.containers{{{container}}}"
+        now = rfc3339(self.view.now)
+        body = {"apiVersion": "v1", "kind": "Event", "metadata": {"generateName": f"{meta['name']}.", "namespace": ns},
+                "involvedObject": involved, "reason": reason, "message": message, "type": type_,
+                "source": {"component": "kubelet", "host": self.node}, "firstTimestamp": now, "lastTimestamp": now,
+                "eventTime": None, "count": 1, "reportingComponent": "kubelet", "reportingInstance": self.node}
+        who = node_identity(self.node)
+        self.events.append(Request(verb="create", resource="events", namespace=ns, body=body, user=who.name,
+                                   groups=who.groups))
+
+    def recorded(self, pod: dict, reason: str, message: str) -> bool:
+        uid = pod["metadata"].get("uid", "")
+        for ev in self.view.list("", "events", pod["metadata"].get("namespace", "")):
+            inv = ev.get("involvedObject") or {}
+            if inv.get("uid") == uid and ev.get("reason") == reason and ev.get("message") == message:
+                return True
+        return False
+
+    # --- the steps before a start ----------------------------------------------------------------
+
+    def mount_blocked(self, pod: dict) -> bool:
+        """True (and a FailedMount event, once per message) when a configMap/secret volume fails."""
+        if not has_config_volumes(pod):
+            return False
+        msg = configsrc.mount_error(pod, self.lookup)
+        if msg is None:
+            return False
+        if not self.recorded(pod, "FailedMount", msg):
+            self.event(pod, "Warning", "FailedMount", msg)
+        return True
+
+    def before_start(self, pod: dict, spec: dict, cs: dict, t0: int, now: int) -> tuple[dict, int] | None:
+        """The waiting status (and next due time) of a container that cannot start yet, or None."""
+        name, image = spec["name"], spec.get("image", "")
+        old = (cs.get("state") or {}).get("waiting") or {}
+        private = bool(self.registries) and images.private_registry(self.registries, image) is not None
+        if private:
+            err = images.pull_error(self.registries, image, self.pull_secrets(pod))
+            if err is not None:
+                waiting, due = images.failed_state(image, err, t0, now)
+                if waiting != old:
+                    if waiting["reason"] == images.ERR_IMAGE_PULL:
+                        self.event(pod, "Normal", "Pulling", f'Pulling image "{image}"', name)
+                        self.event(pod, "Warning", "Failed", f'Failed to pull image "{image}": {err}', name)
+                        self.event(pod, "Warning", "Failed", f"Error: {images.ERR_IMAGE_PULL}", name)
+                    else:
+                        self.event(pod, "Normal", "BackOff", waiting["message"], name)
+                        self.event(pod, "Warning", "Failed", f"Error: {images.IMAGE_PULL_BACKOFF}", name)
+                return {**cs, "state": {"waiting": waiting}}, due
+        if needs_config(spec):
+            try:
+                env = configsrc.environment(pod, spec, self.lookup)
+            except configsrc.ConfigError as e:
+                waiting = {"reason": CREATE_CONTAINER_CONFIG_ERROR, "message": str(e)}
+                if waiting != old:
+                    self.event(pod, "Warning", "Failed", f"Error: {e}", name)
+                return {**cs, "state": {"waiting": waiting}}, now + RETRY
+            for reason, message in env.warnings:
+                self.event(pod, "Warning", reason, message)
+        if private and old.get("reason") != "Pulled":
+            self.event(pod, "Normal", "Pulling", f'Pulling image "{image}"', name)
+            self.event(pod, "Normal", "Pulled", f'Successfully pulled image "{image}" in 0s (0s including waiting)', name)
+        return None
