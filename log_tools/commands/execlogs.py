@@ -69,8 +69,41 @@ def register(subs, common) -> None:
 # --- pods and containers ----------------------------------------------------------------------------
 
 
+_PHASE_RANK = {"Pending": 0, "Unknown": 1, "Running": 2}
+
+
 def _pod(ctx, name: str) -> dict:
+    """The pod NAME, or for TYPE/NAME the pod kubectl attaches to (`attachablePodForObject`: the
+    most active of the workload's pods, as `sort.Reverse(ActivePods)` orders them)."""
     at = ctx.at_seq()
+    kind, slash, rest = name.partition("/")
+    if slash and resolve(kind).plural != "pods":
+        rt = resolve(kind)
+        owner = ctx.client().get(rt, rest, ctx.namespace, at=at)
+        if owner.error:
+            raise owner.error
+        from engine.model.selectors import selector_from_label_selector, selector_from_set
+
+        sel = (owner.obj.get("spec") or {}).get("selector") or {}
+        structured = "matchLabels" in sel or "matchExpressions" in sel
+        selector = str(selector_from_label_selector(sel) if structured else selector_from_set(sel))
+        pods = ctx.client().list(resolve("pods"), ctx.namespace, label_selector=selector)
+        if pods.error:
+            raise pods.error
+        items = [p for p in pods.obj.get("items") or () if not p["metadata"].get("deletionTimestamp")]
+        if not items:
+            raise client_error(f"cannot attach to {rt.kind} {rest}: no pods found")
+
+        def active(p: dict):
+            status = p.get("status") or {}
+            ready = any(c.get("type") == "Ready" and c.get("status") == "True" for c in status.get("conditions") or ())
+            created = p["metadata"].get("creationTimestamp") or ""
+            return (bool((p.get("spec") or {}).get("nodeName")), _PHASE_RANK.get(status.get("phase"), 0), ready,
+                    [-ord(ch) for ch in created], p["metadata"]["name"])
+
+        return max(items, key=active)
+    if slash:
+        name = rest
     resp = ctx.client().get(resolve("pods"), name, ctx.namespace, at=at)
     if resp.error:
         raise resp.error
