@@ -158,7 +158,7 @@ def _resource_ref(pod: dict, container: dict, ref: dict, lookup: Lookup) -> str:
         node = lookup("nodes", "", (pod.get("spec") or {}).get("nodeName", "")) or {}
         value = ((node.get("status") or {}).get("allocatable") or {}).get(res, "0")
     divisor = parse_quantity(ref.get("divisor") or "1") or 1
-    return str(math.ceil(parse_quantity(value) / parse_quantity(divisor)))
+    return str(math.ceil(parse_quantity(value) / divisor))
 
 
 # --- the environment ------------------------------------------------------------------------------
