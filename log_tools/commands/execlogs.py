@@ -1,7 +1,7 @@
 """`exec`, `logs` and `registry`: what a simulated container sees and prints, and the cluster's
 private registries.
 
-    ktape exec POD [-c CONTAINER] [-it] -- COMMAND [ARGS...]
+    ktape exec POD [-c CONTAINER] [-it] -- COMMAND [ARGS...]     (-i with a lone shell: commands from stdin)
     ktape logs POD [-c CONTAINER]
     ktape registry add SERVER --private-repo PROJECT [--private-repo ...] --username U --password P
     ktape registry list
@@ -151,6 +151,9 @@ def run_exec(ctx, args) -> int:
     argv = list(args.argv)
     if argv and argv[0] == "--":
         argv = argv[1:]
+    if argv and "--" not in ctx.argv:
+        raise client_error("exec [POD] [COMMAND] is not supported anymore. Use exec [POD] -- [COMMAND] instead\n"
+                           "See 'kubectl exec -h' for help and examples")
     if not argv:
         raise client_error("you must specify at least one command for the container")
     pod = _pod(ctx, args.pod)
@@ -163,7 +166,10 @@ def run_exec(ctx, args) -> int:
     if view is None:
         raise client_error(f'unable to upgrade connection: container not found ("{name}")')
     machine = shell.Machine(shell.process_env(_hostname(pod), view.env.items()), view.files, _hostname(pod))
-    result = machine.run(argv)
+    if args.stdin and len(argv) == 1 and argv[0].rsplit("/", 1)[-1] in shell.SHELLS:
+        result = machine.body(sys.stdin.read())  # `exec -i POD -- sh` reads its commands from stdin
+    else:
+        result = machine.run(argv)
     ctx.out.write(result.stdout)
     ctx.out.flush()
     if result.stderr:
