@@ -47,7 +47,7 @@ from engine.codec import unpack
 from engine.kubelet_sim import faults, ipam
 from engine.kubelet_sim import status as st
 from engine.kubelet_sim.behaviour import SECOND, behaviour_of, startup_delay
-from engine.kubelet_sim.world import RETRY, World
+from engine.kubelet_sim.world import RETRY, RegistryCache, World
 from engine.pipeline.identity import UserInfo, node_identity
 from engine.records import LogEntry, Request
 from engine.runtime.actor import NOTHING, Decision
@@ -355,6 +355,7 @@ class Kubelet:
     def __init__(self) -> None:
         self._seen: dict[bytes, _Seen] = {}  # pod key -> what its latest version seen gave
         self._nodes: dict[bytes, tuple[bytes, dict]] = {}  # node key -> (digest, decoded node)
+        self._registries = RegistryCache()  # the recorded private registries, by the settings' digest
 
     def keys_for(self, entry: LogEntry, obj: dict | None) -> Iterable[bytes]:
         if not entry.changed or obj is None or entry.outcome.digest == "deleted":  # type: ignore[union-attr]
@@ -510,7 +511,7 @@ class Kubelet:
             if addresses is None:
                 addresses = Addresses(node, view.pods_on_node(node["metadata"]["name"]))
             return [self._update(pod, node, first_status(pod, node, now, addresses.take(pod)))], None
-        world = World(view, node["metadata"]["name"])
+        world = World(view, node["metadata"]["name"], self._registries)
         new, due = advance(pod, now, world)
         if new == status:
             return list(world.events), due

@@ -22,10 +22,14 @@ registry, which tell the private-registry story.
 
 from __future__ import annotations
 
+import hashlib
+
 from engine.clock import rfc3339
+from engine.codec import unpack
 from engine.kubelet_sim import configsrc, images
 from engine.pipeline.identity import node_identity
 from engine.records import Request
+from reducers.keys import object_key
 
 SECOND = 1_000_000
 RETRY = 10 * SECOND
@@ -48,12 +52,34 @@ def has_config_volumes(pod: dict) -> bool:
                for v in (pod.get("spec") or {}).get("volumes") or ())
 
 
+_CLUSTER_KEY = object_key("config.kubetape.io", "clusters", "", "cluster")
+
+
+class RegistryCache:
+    """The recorded registries, decoded once per stored version of the cluster settings (by the
+    digest of their bytes): a cache of the state, not memory."""
+
+    def __init__(self) -> None:
+        self._hit: tuple[bytes, list] | None = None
+
+    def get(self, view) -> list:
+        raw = view.txn.get("objects", _CLUSTER_KEY)
+        if raw is None:
+            return []
+        raw = bytes(raw)
+        digest = hashlib.sha1(raw).digest()
+        if self._hit is None or self._hit[0] != digest:
+            self._hit = (digest, list(((unpack(raw).get("spec") or {}).get("registries")) or ()))
+        return self._hit[1]
+
+
 class World:
-    def __init__(self, view, node_name: str):
+    def __init__(self, view, node_name: str, registries: RegistryCache | None = None):
         self.view = view
         self.node = node_name
         self.events: list[Request] = []
         self._registries: list | None = None
+        self._cache = registries
 
     # --- reads -----------------------------------------------------------------------------------
 
@@ -63,7 +89,7 @@ class World:
     @property
     def registries(self) -> list:
         if self._registries is None:
-            self._registries = list((self.view.cluster().get("spec") or {}).get("registries") or ())
+            self._registries = (self._cache or RegistryCache()).get(self.view)
         return self._registries
 
     def pull_secrets(self, pod: dict) -> list[dict]:
