@@ -66,7 +66,9 @@ def start_seq(txn: Txn, pod_key: bytes, name: str, container_id: str, upto: int)
         status = req.body.get("status") or {}
         ids = {cs.get("name"): cs.get("containerID") for cs in
                list(status.get("initContainerStatuses") or ()) + list(status.get("containerStatuses") or ())}
-        if ids.get(name) == container_id:
+        if name not in ids:
+            continue  # a status write that does not speak of this container
+        if ids[name] == container_id:
             found = s
         elif found is not None:
             break
