@@ -227,3 +227,33 @@ def test_public_images_need_no_secret(sim):
                    "spec": {"containers": [{"name": "app", "image": "hub.ljh.com/library/wangyanglinux/myapp:v1"}]}}))
     sim.advance(1 * SECOND)
     assert "running" in container_status(get_pod(sim, "pub"))["state"]
+
+
+def test_service_account_pull_secrets_open_private_images(sim):
+    _registry(sim)
+    c = Client(sim)
+    cfg = {"auths": {"https://hub.ljh.com": {"auth": b64("admin:Harbor12345")}}}
+    must(c.create(secret("regkey", "kubernetes.io/dockerconfigjson", {".dockerconfigjson": b64(json.dumps(cfg))})))
+    sa = {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "builder"}, "imagePullSecrets": [{"name": "regkey"}]}
+    if c.get("serviceaccounts", "builder").error is not None:
+        must(c.create(sa))
+    else:
+        must(c.patch("serviceaccounts", "builder", {"imagePullSecrets": [{"name": "regkey"}]}, patch_type="merge"))
+    p = _private_pod("viasa", [])
+    p["spec"]["serviceAccountName"] = "builder"
+    must(c.create(p))
+    sim.advance(1 * SECOND)
+    assert "running" in container_status(get_pod(sim, "viasa"))["state"]
+
+
+def test_env_from_invalid_keys_event(sim):
+    c = Client(sim)
+    must(c.create(cm("mixed", {"GOOD": "1", "1bad": "2", "also-ok.x": "3"})))
+    must(c.create({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "ef"}, "spec": {"containers": [
+        {"name": "c", "image": "nginx", "envFrom": [{"configMapRef": {"name": "mixed"}}]}]}}))
+    sim.advance(2 * SECOND)
+    assert "running" in container_status(get_pod(sim, "ef"))["state"]
+    (ev,) = [e for e in events_for(sim, "ef") if e["reason"] == "InvalidEnvironmentVariableNames"]
+    assert (ev["type"], ev["message"]) == ("Warning", "Keys [1bad] from the EnvFrom configMap default/mixed were skipped "
+                                                      "since they are considered invalid environment variable names.")
+    assert dict(_view(sim, "ef", "c").env.declared) == {"GOOD": "1", "also-ok.x": "3"}
