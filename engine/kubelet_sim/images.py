@@ -161,3 +161,14 @@ def failed_state(image: str, message: str, t0: int, now: int) -> tuple[dict, int
     if now < resync or resync >= nxt:
         return {"reason": ERR_IMAGE_PULL, "message": message}, min(resync, nxt) if resync < nxt else nxt
     return {"reason": IMAGE_PULL_BACKOFF, "message": f'Back-off pulling image "{image}"'}, nxt
+
+
+def backoffs_until(t0: int, now: int) -> int:
+    """How many back-off periods have begun by `now` (one after each attempt but the first)."""
+    k, at, _nxt = attempts_until(t0, now)
+    n, a = 0, t0
+    for i in range(1, k + 1):
+        a = a + min(BACKOFF_INITIAL * 2 ** min(i - 1, 16), BACKOFF_MAX) * SECOND
+        if a + WORKER_RESYNC * SECOND <= now:
+            n += 1
+    return n

@@ -14,8 +14,11 @@ to about 2 min, so a real pod may start a little later or sooner); pulls follow 
 schedule. So a pod starts within 10 s of the ConfigMap or Secret it waits for appearing.
 
 Events (reason and message as upstream; container events carry `fieldPath:
-spec.containers{name}`) are recorded on transitions only: the kubelet's own recorder would
-aggregate repeats into a count. Successful steps record no events (`Scheduled`, `Pulled`,
+spec.containers{name}`) are counted from the Events already stored, so a repeat is recorded once
+(the runtime's recorder turns it into a count on the earlier Event, `x3 over 1m`) however often
+the kubelet looks: one Pulling/Failed/Error: ErrImagePull per pull attempt, one BackOff/Error:
+ImagePullBackOff per back-off period, `Error: <config error>` every 10 s, FailedMount 10 s after
+the last then doubling to 2m2s. Successful steps record no events (`Scheduled`, `Pulled`,
 `Created`, `Started` are not simulated), except `Pulling`/`Pulled` for images from a private
 registry, which tell the private-registry story.
 """
@@ -24,15 +27,17 @@ from __future__ import annotations
 
 import hashlib
 
-from engine.clock import rfc3339
+from engine.clock import parse_time, rfc3339
 from engine.codec import unpack
+from engine.log import eventlog
 from engine.kubelet_sim import configsrc, images
 from engine.pipeline.identity import node_identity
 from engine.records import Request
-from reducers.keys import object_key
+from reducers.keys import collection_prefix, object_key
 
 SECOND = 1_000_000
 RETRY = 10 * SECOND
+MOUNT_RETRY_MAX = 122 * SECOND  # the volume manager's exponential back-off tops out at 2m2s
 CREATE_CONTAINER_CONFIG_ERROR = "CreateContainerConfigError"
 PULL_FAILURES = (images.ERR_IMAGE_PULL, images.IMAGE_PULL_BACKOFF)
 
@@ -120,13 +125,29 @@ class World:
         self.events.append(Request(verb="create", resource="events", namespace=ns, body=body, user=who.name,
                                    groups=who.groups))
 
-    def recorded(self, pod: dict, reason: str, message: str) -> bool:
-        uid = pod["metadata"].get("uid", "")
-        for ev in self.view.list("", "events", pod["metadata"].get("namespace", "")):
+    def stored(self, pod: dict, reason: str, message: str, container: str | None = None) -> dict | None:
+        """The Event already recorded for this pod (and container) with this reason and message."""
+        meta = pod["metadata"]
+        uid, field_path = meta.get("uid", ""), f"spec.containers{{{container}}}" if container else ""
+        prefix = collection_prefix("", "events", meta.get("namespace", "")) + f"{meta['name']}.".encode()
+        for _k, ev in eventlog.scan_objects(self.view.txn, prefix):
             inv = ev.get("involvedObject") or {}
-            if inv.get("uid") == uid and ev.get("reason") == reason and ev.get("message") == message:
-                return True
-        return False
+            if (inv.get("uid") == uid and ev.get("reason") == reason and ev.get("message") == message
+                    and inv.get("fieldPath", "") == field_path):
+                return ev
+        return None
+
+    def _count(self, pod: dict, reason: str, message: str, container: str | None = None) -> int:
+        ev = self.stored(pod, reason, message, container)
+        return 0 if ev is None else int(ev.get("count") or 1)
+
+    def _due_again(self, pod: dict, reason: str, message: str, container: str | None, gap) -> bool:
+        """Whether a repeated failure is recorded again now: never yet, or `gap(count)` after the last."""
+        ev = self.stored(pod, reason, message, container)
+        if ev is None:
+            return True
+        last = parse_time(ev["lastTimestamp"]) if ev.get("lastTimestamp") else 0
+        return self.view.now - last >= gap(int(ev.get("count") or 1))
 
     # --- the steps before a start ----------------------------------------------------------------
 
@@ -137,39 +158,39 @@ class World:
         msg = configsrc.mount_error(pod, self.lookup)
         if msg is None:
             return False
-        if not self.recorded(pod, "FailedMount", msg):
+        if self._due_again(pod, "FailedMount", msg, None, lambda n: min(RETRY * 2 ** (n - 1), MOUNT_RETRY_MAX)):
             self.event(pod, "Warning", "FailedMount", msg)
         return True
 
     def before_start(self, pod: dict, spec: dict, cs: dict, t0: int, now: int) -> tuple[dict, int] | None:
         """The waiting status (and next due time) of a container that cannot start yet, or None."""
         name, image = spec["name"], spec.get("image", "")
-        old = (cs.get("state") or {}).get("waiting") or {}
         private = bool(self.registries) and images.private_registry(self.registries, image) is not None
         if private:
             err = images.pull_error(self.registries, image, self.pull_secrets(pod))
             if err is not None:
                 waiting, due = images.failed_state(image, err, t0, now)
-                if waiting != old:
-                    if waiting["reason"] == images.ERR_IMAGE_PULL:
-                        self.event(pod, "Normal", "Pulling", f'Pulling image "{image}"', name)
-                        self.event(pod, "Warning", "Failed", f'Failed to pull image "{image}": {err}', name)
-                        self.event(pod, "Warning", "Failed", f"Error: {images.ERR_IMAGE_PULL}", name)
-                    else:
-                        self.event(pod, "Normal", "BackOff", waiting["message"], name)
-                        self.event(pod, "Warning", "Failed", f"Error: {images.IMAGE_PULL_BACKOFF}", name)
+                k, _at, _next = images.attempts_until(t0, now)
+                if self._count(pod, "Pulling", f'Pulling image "{image}"', name) < k + 1:  # this attempt's events
+                    self.event(pod, "Normal", "Pulling", f'Pulling image "{image}"', name)
+                    self.event(pod, "Warning", "Failed", f'Failed to pull image "{image}": {err}', name)
+                    self.event(pod, "Warning", "Failed", f"Error: {images.ERR_IMAGE_PULL}", name)
+                if (waiting["reason"] == images.IMAGE_PULL_BACKOFF
+                        and self._count(pod, "BackOff", waiting["message"], name) < images.backoffs_until(t0, now)):
+                    self.event(pod, "Normal", "BackOff", waiting["message"], name)
+                    self.event(pod, "Warning", "Failed", f"Error: {images.IMAGE_PULL_BACKOFF}", name)
                 return {**cs, "state": {"waiting": waiting}}, due
         if needs_config(spec):
             try:
                 env = configsrc.environment(pod, spec, self.lookup)
             except configsrc.ConfigError as e:
                 waiting = {"reason": CREATE_CONTAINER_CONFIG_ERROR, "message": str(e)}
-                if waiting != old:
+                if self._due_again(pod, "Failed", f"Error: {e}", name, lambda n: RETRY):
                     self.event(pod, "Warning", "Failed", f"Error: {e}", name)
                 return {**cs, "state": {"waiting": waiting}}, now + RETRY
             for reason, message in env.warnings:
                 self.event(pod, "Warning", reason, message)
-        if private and old.get("reason") != "Pulled":
+        if private:  # the pull that succeeded, just before the start
             self.event(pod, "Normal", "Pulling", f'Pulling image "{image}"', name)
             self.event(pod, "Normal", "Pulled", f'Successfully pulled image "{image}" in 0s (0s including waiting)', name)
         return None
