@@ -257,3 +257,19 @@ def test_env_from_invalid_keys_event(sim):
     assert (ev["type"], ev["message"]) == ("Warning", "Keys [1bad] from the EnvFrom configMap default/mixed were skipped "
                                                       "since they are considered invalid environment variable names.")
     assert dict(_view(sim, "ef", "c").env.declared) == {"GOOD": "1", "also-ok.x": "3"}
+
+
+def test_failure_events_are_counted_per_attempt(sim):
+    _registry(sim)
+    c = Client(sim)
+    must(c.create(_private_pod("counted", [])))
+    must(c.create(ENV_POD))
+    sim.advance(171 * SECOND)  # pull attempts at 0, 10, 30, 70, 150 s after the start; back-offs from 20, 40, 80, 160 s
+    counts = {(e["reason"], e["message"]): e["count"] for e in events_for(sim, "counted") if e["source"]["component"] == "kubelet"}
+    image = "hub.ljh.com/secret/myapp:v1"
+    assert counts[("Pulling", f'Pulling image "{image}"')] == 5
+    assert counts[("Failed", "Error: ErrImagePull")] == 5
+    assert counts[("BackOff", f'Back-off pulling image "{image}"')] == 4
+    assert counts[("Failed", "Error: ImagePullBackOff")] == 4
+    (cfg,) = [e for e in events_for(sim, "envpod") if e["reason"] == "Failed"]
+    assert cfg["count"] == 18  # every 10 s from the first failure (1 s after binding) to 171 s
