@@ -121,14 +121,17 @@ def files_at(txn: Txn, pod: dict, container: dict, mounted: int, upto: int, now:
         volume = volumes.get(mount.get("name"))
         if volume is None:
             continue
-        key = _source_key(pod, volume)
-        if key is None:
-            continue
-        seq = mounted if mount.get("subPath") else visible_seq(txn, pod, key, mounted, upto, now)
-        try:
-            files = configsrc.payload(pod, volume, lookup_at(txn, seq)) or {}
-        except configsrc.ConfigError:
-            files = {}
+        if isinstance(volume.get("projected"), dict):
+            files = _projected(txn, pod, volume["projected"], mounted, upto, now, bool(mount.get("subPath")))
+        else:
+            key = _source_key(pod, volume)
+            if key is None:
+                continue
+            seq = mounted if mount.get("subPath") else visible_seq(txn, pod, key, mounted, upto, now)
+            try:
+                files = configsrc.payload(pod, volume, lookup_at(txn, seq)) or {}
+            except configsrc.ConfigError:
+                files = {}
         base = mount.get("mountPath", "").rstrip("/")
         if mount.get("subPath"):
             f = files.get(mount["subPath"])
@@ -137,6 +140,41 @@ def files_at(txn: Txn, pod: dict, container: dict, mounted: int, upto: int, now:
             continue
         for rel, f in files.items():
             out[f"{base}/{rel}"] = f
+    return out
+
+
+def _projected(txn: Txn, pod: dict, projected: dict, mounted: int, upto: int, now: int, sub_path: bool) -> dict[str, File]:
+    """A projected volume's configMap, secret and downwardAPI (fieldRef) sources, merged in order
+    (service account tokens are not simulated). Display only: the kubelet does not hold a pod
+    back for a projected source."""
+    default_mode = projected.get("defaultMode")
+    out: dict[str, File] = {}
+    for source in projected.get("sources") or ():
+        if isinstance(source.get("downwardAPI"), dict):
+            for item in source["downwardAPI"].get("items") or ():
+                ref = item.get("fieldRef") or {}
+                if ref.get("fieldPath"):
+                    try:
+                        value = configsrc.field_ref(pod, ref["fieldPath"])
+                    except configsrc.ConfigError:
+                        continue
+                    mode = item.get("mode", default_mode)
+                    out[item.get("path", "")] = File(value.encode(), configsrc.DEFAULT_MODE if mode is None else int(mode))
+            continue
+        for kind, name_field in (("configMap", "name"), ("secret", "name")):
+            if not isinstance(source.get(kind), dict):
+                continue
+            src = dict(source[kind])
+            if default_mode is not None:
+                src["defaultMode"] = default_mode
+            volume = {"name": "", kind: src} if kind == "configMap" else \
+                {"name": "", "secret": {**src, "secretName": src.get(name_field, "")}}
+            key = _source_key(pod, volume)
+            seq = mounted if sub_path else visible_seq(txn, pod, key, mounted, upto, now)
+            try:
+                out.update(configsrc.payload(pod, volume, lookup_at(txn, seq)) or {})
+            except configsrc.ConfigError:
+                pass
     return out
 
 

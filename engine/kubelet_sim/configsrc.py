@@ -123,7 +123,7 @@ def service_env(pod: dict, lookup_list: Callable[[str], list[dict]] | None) -> d
 # --- field refs -----------------------------------------------------------------------------------
 
 
-def _field_ref(pod: dict, path: str) -> str:
+def field_ref(pod: dict, path: str) -> str:
     meta, spec, status = pod.get("metadata") or {}, pod.get("spec") or {}, pod.get("status") or {}
     if path.startswith("metadata.labels['") and path.endswith("']"):
         return str((meta.get("labels") or {}).get(path[len("metadata.labels['"):-2], ""))
@@ -213,7 +213,7 @@ def environment(pod: dict, container: dict, lookup: Lookup,
             value = expand(value, mapping_for(tmp, services))
         elif isinstance(source, dict):
             if isinstance(source.get("fieldRef"), dict):
-                value = _field_ref(pod, source["fieldRef"].get("fieldPath", ""))
+                value = field_ref(pod, source["fieldRef"].get("fieldPath", ""))
             elif isinstance(source.get("resourceFieldRef"), dict):
                 value = _resource_ref(pod, container, source["resourceFieldRef"], lookup)
             elif isinstance(source.get("configMapKeyRef"), dict) or isinstance(source.get("secretKeyRef"), dict):

@@ -273,3 +273,20 @@ def test_failure_events_are_counted_per_attempt(sim):
     assert counts[("Failed", "Error: ImagePullBackOff")] == 4
     (cfg,) = [e for e in events_for(sim, "envpod") if e["reason"] == "Failed"]
     assert cfg["count"] == 18  # every 10 s from the first failure (1 s after binding) to 171 s
+
+
+def test_projected_volume_files(sim):
+    c = Client(sim)
+    must(c.create(cm("kube-root-ca.crt", {"ca.crt": "PEM"})))
+    must(c.create(secret("creds", None, {"user": b64("admin")})))
+    must(c.create({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "proj"}, "spec": {
+        "containers": [{"name": "c", "image": "nginx", "volumeMounts": [{"name": "all", "mountPath": "/projected"}]}],
+        "volumes": [{"name": "all", "projected": {"sources": [
+            {"configMap": {"name": "kube-root-ca.crt", "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
+            {"secret": {"name": "creds"}},
+            {"configMap": {"name": "absent", "optional": True}},
+            {"downwardAPI": {"items": [{"path": "namespace", "fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.namespace"}}]}}]}}]}}))
+    sim.advance(2 * SECOND)
+    files = _view(sim, "proj", "c").files
+    assert {k: f.content for k, f in files.items()} == {"/projected/ca.crt": b"PEM", "/projected/user": b"admin",
+                                                       "/projected/namespace": b"default"}
