@@ -180,6 +180,10 @@ def step_container(pod: dict, spec: dict, cs: dict, now: int, *, kind: str, may_
     delay = st.back_off(restarts, ran)
     restart_at = st.time_of(term.get("finishedAt")) + delay * SECOND
     if delay == 0 or now >= restart_at:
+        if world is not None:  # a new container gets a new config: its ConfigMap or Secret may be gone
+            blocked = world.config_blocked(pod, spec, {**cs, "lastState": {"terminated": term}}, now)
+            if blocked is not None:
+                return blocked
         return _start(pod, spec, restarts + 1, now, term), None
     if state == "terminated":
         return st.crash_loop(pod, cs, delay), restart_at

@@ -162,6 +162,23 @@ class World:
             self.event(pod, "Warning", "FailedMount", msg)
         return True
 
+    def config_blocked(self, pod: dict, spec: dict, cs: dict, now: int) -> tuple[dict, int] | None:
+        """`CreateContainerConfigError` (and when to look again) if the container's env cannot be
+        made now; None (with any invalid-name warnings recorded) when it can."""
+        if not needs_config(spec):
+            return None
+        name = spec["name"]
+        try:
+            env = configsrc.environment(pod, spec, self.lookup)
+        except configsrc.ConfigError as e:
+            waiting = {"reason": CREATE_CONTAINER_CONFIG_ERROR, "message": str(e)}
+            if self._due_again(pod, "Failed", f"Error: {e}", name, lambda n: RETRY):
+                self.event(pod, "Warning", "Failed", f"Error: {e}", name)
+            return {**cs, "ready": False, "started": False, "state": {"waiting": waiting}}, now + RETRY
+        for reason, message in env.warnings:
+            self.event(pod, "Warning", reason, message)
+        return None
+
     def before_start(self, pod: dict, spec: dict, cs: dict, t0: int, now: int) -> tuple[dict, int] | None:
         """The waiting status (and next due time) of a container that cannot start yet, or None."""
         name, image = spec["name"], spec.get("image", "")
@@ -180,16 +197,9 @@ class World:
                     self.event(pod, "Normal", "BackOff", waiting["message"], name)
                     self.event(pod, "Warning", "Failed", f"Error: {images.IMAGE_PULL_BACKOFF}", name)
                 return {**cs, "state": {"waiting": waiting}}, due
-        if needs_config(spec):
-            try:
-                env = configsrc.environment(pod, spec, self.lookup)
-            except configsrc.ConfigError as e:
-                waiting = {"reason": CREATE_CONTAINER_CONFIG_ERROR, "message": str(e)}
-                if self._due_again(pod, "Failed", f"Error: {e}", name, lambda n: RETRY):
-                    self.event(pod, "Warning", "Failed", f"Error: {e}", name)
-                return {**cs, "state": {"waiting": waiting}}, now + RETRY
-            for reason, message in env.warnings:
-                self.event(pod, "Warning", reason, message)
+        blocked = self.config_blocked(pod, spec, cs, now)
+        if blocked is not None:
+            return blocked
         if private:  # the pull that succeeded, just before the start
             self.event(pod, "Normal", "Pulling", f'Pulling image "{image}"', name)
             self.event(pod, "Normal", "Pulled", f'Successfully pulled image "{image}" in 0s (0s including waiting)', name)

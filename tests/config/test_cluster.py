@@ -290,3 +290,23 @@ def test_projected_volume_files(sim):
     files = _view(sim, "proj", "c").files
     assert {k: f.content for k, f in files.items()} == {"/projected/ca.crt": b"PEM", "/projected/user": b"admin",
                                                        "/projected/namespace": b"default"}
+
+
+def test_a_restarting_container_needs_its_config_again(sim):
+    c = Client(sim)
+    must(c.create(cm("literal-config", {"name": "dave"})))
+    must(c.create({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "rs"}, "spec": {"containers": [
+        {"name": "c", "image": "busybox", "command": ["sh", "-c", "sleep 5"],
+         "env": [{"name": "U", "valueFrom": {"configMapKeyRef": {"name": "literal-config", "key": "name"}}}]}]}}))
+    sim.advance(2 * SECOND)
+    assert "running" in container_status(get_pod(sim, "rs"))["state"]
+    must(c.delete("configmaps", "literal-config"))
+    sim.advance(10 * SECOND)  # exits at 6 s; the restart finds no ConfigMap
+    cs = container_status(get_pod(sim, "rs"))
+    assert cs["state"] == {"waiting": {"reason": "CreateContainerConfigError", "message": 'configmap "literal-config" not found'}}
+    assert cs["lastState"]["terminated"]["reason"] == "Completed" and cs["restartCount"] == 0
+    must(c.create(cm("literal-config", {"name": "erin"})))
+    sim.advance(5 * SECOND)  # the retry 10 s after the failure (16 s) starts it; it runs until 21 s
+    cs = container_status(get_pod(sim, "rs"))
+    assert "running" in cs["state"] and cs["restartCount"] == 1
+    assert dict(_view(sim, "rs", "c").env.declared) == {"U": "erin"}  # the new container's env
