@@ -172,6 +172,12 @@ class RequestPath:
         op = operation_of(verb)
         if op is None:
             raise _Refused("routing", StatusError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource"))
+        if verb in ("create", "update") and rt.kind in ("Secret", "ConfigMap") and not req.subresource:
+            from engine.pipeline.validation.decoding import decode_error  # the body is decoded before anything else
+
+            bad = decode_error(req.body, rt.kind, rt.api_version)
+            if bad is not None:
+                raise _Refused("validation", bad)
         decided: dict = {}
         if verb == "create" and not req.subresource:
             prev = None
@@ -200,12 +206,6 @@ class RequestPath:
                 raise _Refused("admission", e) from None
         if mutations:
             decided["mutations"] = mutations
-        if verb in ("create", "update") and rt.kind in ("Secret", "ConfigMap") and not req.subresource:
-            from engine.pipeline.validation.decoding import decode_error
-
-            bad = decode_error(req.body, rt.kind, rt.api_version)
-            if bad is not None:
-                raise _Refused("validation", bad)
         warnings = self._check_fields(rt, req)
         expected = _expected_rv(req)
         if prev is not None and expected and expected != prev["metadata"].get("resourceVersion"):
