@@ -310,3 +310,12 @@ def test_a_restarting_container_needs_its_config_again(sim):
     cs = container_status(get_pod(sim, "rs"))
     assert "running" in cs["state"] and cs["restartCount"] == 1
     assert dict(_view(sim, "rs", "c").env.declared) == {"U": "erin"}  # the new container's env
+
+
+def test_patch_with_invalid_base64_is_refused(sim):
+    c = Client(sim)
+    must(c.create(secret("p", None, {"a": b64("1")})))
+    code, msg = error(c.patch("secrets", "p", {"data": {"a": "YWRtaW4"}}, patch_type="strategic"))
+    assert code == 422 and msg == ' "" is invalid: patch: Invalid value: "map[data:map[a:YWRtaW4]]": illegal base64 data at input byte 4'
+    code, msg = error(c.patch("secrets", "p", {"data": {"a": "abc!"}}, patch_type="merge"))
+    assert code == 422 and msg.endswith(": illegal base64 data at input byte 3") and msg.startswith(' "" is invalid: patch: Invalid value: "{')

@@ -82,3 +82,22 @@ def decode_error(obj: Any, kind: str, api_version: str) -> StatusError | None:
             return bad_request(f'{kind} in version "{version}" cannot be handled as a {kind}: '
                                f"illegal base64 data at input byte {pos}")
     return None
+
+
+def patch_decode_error(patched: Any, patch: Any, patch_type: str, kind: str) -> StatusError | None:
+    """The 422 a patch gets whose result holds a bad base64 value (`patch.go`: the patched object
+    does not decode): `"" is invalid: patch: Invalid value: "...": illegal base64 data at input byte N`,
+    showing the patch as Go's `%+v` prints a map (strategic) or the patched JSON (merge, JSON patch)."""
+    if not isinstance(patched, dict):
+        return None
+    for _key, value in _fields(kind, patched).items():
+        if not isinstance(value, str):
+            continue
+        pos = go_b64_error(value)
+        if pos is not None:
+            from engine.errors import FieldError, invalid
+            from engine.pipeline.validation.strict import go_json, go_map_repr
+
+            shown = go_map_repr(patch) if patch_type == "strategic" else go_json(patched)
+            return invalid("", "", "", [FieldError("Invalid", "patch", shown, f"illegal base64 data at input byte {pos}")])
+    return None
