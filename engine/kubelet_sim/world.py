@@ -8,6 +8,9 @@ A pod whose configMap/secret volume cannot be set up starts no container: it sta
 `ContainerCreating` with a `FailedMount` event (`MountVolume.SetUp failed for volume "v" :
 configmap "x" not found`).
 
+A container that restarts makes its config again (a ConfigMap deleted meanwhile keeps it in
+`CreateContainerConfigError`; an edited one gives the new container the new values).
+
 Retries: a container blocked by its config, or a pod by a mount, is looked at again every 10 s of
 virtual time (the pod worker's back-off period; upstream's mount retries back off from 0.5 s
 to about 2 min, so a real pod may start a little later or sooner); pulls follow the image back-off
@@ -39,7 +42,6 @@ SECOND = 1_000_000
 RETRY = 10 * SECOND
 MOUNT_RETRY_MAX = 122 * SECOND  # the volume manager's exponential back-off tops out at 2m2s
 CREATE_CONTAINER_CONFIG_ERROR = "CreateContainerConfigError"
-PULL_FAILURES = (images.ERR_IMAGE_PULL, images.IMAGE_PULL_BACKOFF)
 
 
 def needs_config(spec: dict) -> bool:
@@ -152,7 +154,7 @@ class World:
     # --- the steps before a start ----------------------------------------------------------------
 
     def mount_blocked(self, pod: dict) -> bool:
-        """True (and a FailedMount event, once per message) when a configMap/secret volume fails."""
+        """True (and a FailedMount event when one is due) when a configMap/secret volume cannot be set up."""
         if not has_config_volumes(pod):
             return False
         msg = configsrc.mount_error(pod, self.lookup)
