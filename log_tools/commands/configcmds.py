@@ -9,7 +9,8 @@
 Objects field for field as kubectl builds them (a file that is not UTF-8 goes to a ConfigMap's
 `binaryData`; a directory contributes its regular files, key = file name; `.dockerconfigjson` is
 `{"auths":{SERVER:{username,password,email,auth}}}` compact, in kubectl's field order), and
-kubectl's client-side messages (`"a b" is not a valid key name for a ConfigMap: ...`,
+kubectl's client-side messages (`"a b" is not a valid key name for a ConfigMap: ...`, Go's
+`tls.X509KeyPair` errors for `tls` (`log_tools.tlspair`),
 `either --from-file or the combination of --docker-username, --docker-password and
 --docker-server is required`, `failed to create configmap: ...`).
 
@@ -79,11 +80,15 @@ def file_entries(sources: list[str]) -> list[tuple[str, bytes]]:
     return out
 
 
-def env_file_entries(sources: list[str]) -> list[tuple[str, str]]:
+def env_file_entries(sources: list[str], what: str = "config") -> list[tuple[str, str]]:
     """`--from-env-file` (`cmdutil.AddFromEnvFile`): KEY=VALUE lines, `#` comments and blank lines
     skipped, leading whitespace trimmed; a bare KEY takes its value from the environment."""
     out: list[tuple[str, str]] = []
     for path in sources or ():
+        if not os.path.exists(path):
+            raise client_error(f"error reading {path}: no such file or directory")
+        if os.path.isdir(path):
+            raise client_error(f"env {what} file cannot be a directory")
         raw = _read(path)
         if raw.startswith(b"\xef\xbb\xbf"):
             raw = raw[3:]
@@ -141,7 +146,7 @@ def configmap_manifest(name: str, args, namespace: str | None = None) -> dict:
         add(key, content)
     for source in getattr(args, "from_literal", None) or []:
         add(*_literal(source))
-    for key, value in env_file_entries(getattr(args, "from_env_file", None) or []):
+    for key, value in env_file_entries(getattr(args, "from_env_file", None) or [], "config"):
         add(key, value)
     obj: dict = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": _meta(name, namespace)}
     if data:
@@ -172,12 +177,12 @@ def _secret_add(data: dict[str, bytes], key: str, value: bytes) -> None:
 def generic_secret_manifest(name: str, args, namespace: str | None = None) -> dict:
     _check_exclusive(args)
     data: dict[str, bytes] = {}
-    for key, content in file_entries(getattr(args, "from_file", None) or []):
-        _secret_add(data, key, content)
-    for source in getattr(args, "from_literal", None) or []:
+    for source in getattr(args, "from_literal", None) or []:  # literals first for a Secret (create_secret.go)
         key, value = _literal(source)
         _secret_add(data, key, value.encode("utf-8"))
-    for key, value in env_file_entries(getattr(args, "from_env_file", None) or []):
+    for key, content in file_entries(getattr(args, "from_file", None) or []):
+        _secret_add(data, key, content)
+    for key, value in env_file_entries(getattr(args, "from_env_file", None) or [], "secret"):
         _secret_add(data, key, value.encode("utf-8"))
     return _secret(name, namespace, getattr(args, "type", None) or "", data)
 
@@ -206,14 +211,25 @@ def docker_registry_manifest(name: str, args, namespace: str | None = None) -> d
     return _secret(name, namespace, "kubernetes.io/dockerconfigjson", data)
 
 
+def _read_tls(path: str) -> bytes:
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError as e:
+        reason = (e.strerror or str(e)).lower()
+        raise client_error(f"Cannot read file {path}, open {path}: {reason}") from None
+
+
 def tls_manifest(name: str, args, namespace: str | None = None) -> dict:
+    from log_tools.tlspair import PairError, check
+
     if not args.cert or not args.key:
         raise client_error("key and cert must be specified")
-    cert, key = _read(args.cert), _read(args.key)
-    if b"-----BEGIN" not in cert:
-        raise client_error("failed to load key pair tls: failed to find any PEM data in certificate input")
-    if b"-----BEGIN" not in key:
-        raise client_error("failed to load key pair tls: failed to find any PEM data in key input")
+    cert, key = _read_tls(args.cert), _read_tls(args.key)
+    try:
+        check(cert, key)  # tls.X509KeyPair
+    except PairError as e:
+        raise client_error(str(e)) from None
     return _secret(name, namespace, "kubernetes.io/tls", {"tls.crt": cert, "tls.key": key})
 
 
@@ -262,7 +278,8 @@ def run_create_secret(ctx, args, words: list[str]) -> int:
                            "  tls               Create a TLS secret")
     name = _name(words[1:])
     obj = _SECRET_KINDS[words[0]](name, args, batchcmds._explicit_namespace(ctx))
-    return _submit(ctx, args, obj, "failed to create secret ")
+    # kubectl's own wording differs: `failed to create secret: ...` (generic, tls), `failed to create secret ...`
+    return _submit(ctx, args, obj, "failed to create secret " if words[0] == "docker-registry" else "failed to create secret: ")
 
 
 def register(subs, common) -> None:

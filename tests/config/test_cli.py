@@ -11,6 +11,27 @@ import pytest
 from log_tools import cli
 
 
+def _pair() -> tuple[bytes, bytes, bytes]:
+    """A self-signed ECDSA certificate, its key and an unrelated key (PEM)."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key, other = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "hub.ljh.com")])
+    start = datetime.datetime(2026, 1, 1)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key()).serial_number(1)
+            .not_valid_before(start).not_valid_after(start + datetime.timedelta(days=365)).sign(key, hashes.SHA256()))
+
+    def pem(k) -> bytes:
+        return k.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+
+    return cert.public_bytes(serialization.Encoding.PEM), pem(key), pem(other)
+
+
 @pytest.fixture
 def ktape(tmp_path, capsys):
     data = str(tmp_path / "data")
@@ -70,13 +91,30 @@ def test_create_secrets(ktape, tmp_path):
     assert "kubernetes.io/dockerconfigjson   1" in out and out.startswith("NAME")
     code, out, _ = ktape("describe", "secret", "g")
     assert "username:  5 bytes" in out and "admin" not in out
-    cert, key = tmp_path / "tls.crt", tmp_path / "tls.key"
-    cert.write_text("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
-    key.write_text("-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n")
+    cert, key, other = tmp_path / "tls.crt", tmp_path / "tls.key", tmp_path / "other.key"
+    cert_pem, key_pem, other_pem = _pair()
+    cert.write_bytes(cert_pem)
+    key.write_bytes(key_pem)
+    other.write_bytes(other_pem)
     code, out, _ = ktape("create", "secret", "tls", "t", f"--cert={cert}", f"--key={key}", "-o", "json")
-    assert sorted(json.loads(out)["data"]) == ["tls.crt", "tls.key"] and json.loads(out)["type"] == "kubernetes.io/tls"
+    obj = json.loads(out)
+    assert sorted(obj["data"]) == ["tls.crt", "tls.key"] and obj["type"] == "kubernetes.io/tls"
+    assert base64.b64decode(obj["data"]["tls.crt"]) == cert_pem
     assert ktape("create", "secret", "tls", "t2", f"--cert={cert}")[2] == "error: key and cert must be specified\n"
+    assert ktape("create", "secret", "tls", "t3", f"--cert={cert}", f"--key={other}")[2] == \
+        "error: tls: private key does not match public key\n"
+    assert ktape("create", "secret", "tls", "t4", f"--cert={key}", f"--key={cert}")[2] == (
+        "error: tls: failed to find certificate PEM data in certificate input, but did find a private key; "
+        "PEM inputs may have been switched\n")
+    assert ktape("create", "secret", "tls", "t5", f"--cert={tmp_path / 'nope'}", f"--key={key}")[2] == \
+        f"error: Cannot read file {tmp_path / 'nope'}, open {tmp_path / 'nope'}: no such file or directory\n"
     assert ktape("create", "secret", "generic", "bad", "--from-literal=a b=1")[0] == 1
+    assert ktape("create", "secret", "generic", "envdir", f"--from-env-file={tmp_path}")[2] == \
+        "error: env secret file cannot be a directory\n"
+    code, _out, err = ktape("create", "secret", "generic", "dup", "--from-literal=a=1", "--from-literal=a=2")
+    assert err == "error: cannot add key a, another key by that name already exists\n"
+    code, _out, err = ktape("create", "secret", "generic", "big", "--from-literal=a=" + "x" * (1024 * 1024 + 1))
+    assert err == 'error: failed to create secret: Secret "big" is invalid: data: Too long: must have at most 1048576 bytes\n'
 
 
 def test_exec_logs_and_registry(ktape, tmp_path):
