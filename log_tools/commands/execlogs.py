@@ -29,6 +29,7 @@ from engine.kubelet_sim import shell
 from engine.kubelet_sim.images import password_hash
 from engine.log import eventlog
 from engine.registry import resolve
+from log_tools.commands.batchcmds import _DashTail
 from log_tools.manifests import client_error
 
 DEFAULT_CONTAINER = "kubectl.kubernetes.io/default-container"
@@ -43,6 +44,7 @@ def register(subs, common) -> None:
     p.add_argument("-i", "--stdin", action="store_true")
     p.add_argument("-t", "--tty", action="store_true")
     p.add_argument("argv", nargs="*", help="COMMAND [ARGS...] (after --)")
+    p.__class__ = type("ExecParser", (_DashTail, type(p)), {})  # flags may follow POD; `--` starts the command
     p.set_defaults(run=run_exec)
 
     p = subs.add_parser("logs", parents=[common], help="print what a container printed (simulated)",
@@ -148,12 +150,10 @@ def _view(ctx, pod: dict, name: str):
 
 
 def run_exec(ctx, args) -> int:
-    argv = list(args.argv)
-    if argv and argv[0] == "--":
-        argv = argv[1:]
-    if argv and "--" not in ctx.argv:
+    if args.argv:  # words after POD but before `--`
         raise client_error("exec [POD] [COMMAND] is not supported anymore. Use exec [POD] -- [COMMAND] instead\n"
                            "See 'kubectl exec -h' for help and examples")
+    argv = list(getattr(args, "command_tail", None) or [])
     if not argv:
         raise client_error("you must specify at least one command for the container")
     pod = _pod(ctx, args.pod)

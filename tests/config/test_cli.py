@@ -157,3 +157,20 @@ def test_exec_logs_and_registry(ktape, tmp_path):
     assert "ImagePullBackOff" in ktape("get", "pod", "priv")[1]
     assert ktape("logs", "priv")[2] == ('Error from server (BadRequest): container "c" in pod "priv" is waiting to start: '
                                         "trying and failing to pull image\n")
+
+
+def test_exec_replays_the_file_view_at_any_moment(ktape, tmp_path):
+    assert ktape("create", "configmap", "log-config", "--from-literal=log_level=INFO")[0] == 0
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "hot"}, "spec": {"containers": [
+        {"name": "c", "image": "nginx", "volumeMounts": [{"name": "v", "mountPath": "/etc/config"}]}],
+        "volumes": [{"name": "v", "configMap": {"name": "log-config"}}]}}
+    f = tmp_path / "p.json"
+    f.write_text(json.dumps(pod))
+    assert ktape("create", "-f", str(f))[0] == 0
+    assert ktape("advance", "2s")[0] == 0
+    assert ktape("patch", "cm", "log-config", "-p", '{"data":{"log_level":"ERROR"}}')[0] == 0
+    before = json.loads(ktape("now", "-o", "json")[1])["seq"]
+    assert ktape("advance", "90s")[0] == 0
+    assert ktape("exec", "hot", "--", "cat", "/etc/config/log_level")[1] == "ERROR"
+    # the same question at an earlier moment gets the answer it had then, from the log alone
+    assert ktape("exec", "hot", "--at", str(before), "--", "cat", "/etc/config/log_level")[1] == "INFO"
