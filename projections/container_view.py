@@ -178,7 +178,8 @@ def _projected(txn: Txn, pod: dict, projected: dict, mounted: int, upto: int, no
     return out
 
 
-def container_view(txn: Txn, pod: dict, name: str, upto: int, now: int) -> ContainerView:
+def container_view(txn: Txn, pod: dict, name: str, upto: int, now: int, previous: bool = False) -> ContainerView:
+    """The container's current instance (or, `previous`, the one before: its last terminated state)."""
     meta = pod["metadata"]
     spec = pod.get("spec") or {}
     container = next((c for c in list(spec.get("containers") or ()) + list(spec.get("initContainers") or ())
@@ -186,10 +187,12 @@ def container_view(txn: Txn, pod: dict, name: str, upto: int, now: int) -> Conta
     status = pod.get("status") or {}
     cs = next((s for s in list(status.get("containerStatuses") or ()) + list(status.get("initContainerStatuses") or ())
                if s.get("name") == name), None)
-    if container is None or cs is None or not cs.get("containerID"):
+    container_id = (((cs or {}).get("lastState") or {}).get("terminated") or {}).get("containerID") if previous \
+        else (cs or {}).get("containerID")
+    if container is None or cs is None or not container_id:
         raise NotRunning(name)
     key = object_key("", "pods", meta.get("namespace", ""), meta["name"])
-    s = start_seq(txn, key, name, cs["containerID"], upto)
+    s = start_seq(txn, key, name, container_id, upto)
     if s is None:
         raise NotRunning(name)
     before = s - 1

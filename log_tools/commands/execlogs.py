@@ -2,7 +2,7 @@
 private registries.
 
     ktape exec POD [-c CONTAINER] [-it] -- COMMAND [ARGS...]     (-i with a lone shell: commands from stdin)
-    ktape logs POD [-c CONTAINER]
+    ktape logs POD [-c CONTAINER] [-p] [--tail N]
     ktape registry add SERVER --private-repo PROJECT [--private-repo ...] --username U --password P
     ktape registry list
 
@@ -51,6 +51,9 @@ def register(subs, common) -> None:
                         description="Print a container's logs. Example: ktape logs cm-env-test-pod")
     p.add_argument("pod")
     p.add_argument("-c", "--container")
+    p.add_argument("-p", "--previous", action="store_true", help="the previous instance of the container")
+    p.add_argument("--tail", type=int, default=-1, help="lines of the most recent output to show (-1: all)")
+    p.add_argument("-f", "--follow", action="store_true", help="accepted; the simulated output is printed once")
     p.set_defaults(run=run_logs)
 
     p = subs.add_parser("registry", parents=[common], help="the cluster's image registries and private projects",
@@ -135,7 +138,7 @@ def _status(pod: dict, name: str) -> dict:
     return {}
 
 
-def _view(ctx, pod: dict, name: str):
+def _view(ctx, pod: dict, name: str, previous: bool = False):
     from projections.container_view import NotRunning, container_view
 
     cluster = ctx.cluster()
@@ -144,7 +147,7 @@ def _view(ctx, pod: dict, name: str):
         upto = ctx.at_seq() or head.seq
         now = eventlog.read_entry(txn, upto).at if upto != head.seq else head.at
         try:
-            return container_view(txn, pod, name, upto, now)
+            return container_view(txn, pod, name, upto, now, previous)
         except NotRunning:
             return None
 
@@ -189,20 +192,22 @@ def run_logs(ctx, args) -> int:
     cs = _status(pod, name)
     waiting = (cs.get("state") or {}).get("waiting")
     pod_name = pod["metadata"]["name"]
-    if not cs or (waiting is not None and not (cs.get("lastState") or {}).get("terminated")):
+    if args.previous and not ((cs.get("lastState") or {}).get("terminated") or {}).get("containerID"):
+        raise StatusError(400, "BadRequest", f'previous terminated container "{name}" in pod "{pod_name}" not found')
+    if not args.previous and (not cs or (waiting is not None and not (cs.get("lastState") or {}).get("terminated"))):
         reason = (waiting or {}).get("reason") or "ContainerCreating"
         if reason in WAITING_PULL:
             reason = "trying and failing to pull image"
         raise StatusError(400, "BadRequest", f'container "{name}" in pod "{pod_name}" is waiting to start: {reason}')
-    view = _view(ctx, pod, name)
-    if view is None:
+    view = _view(ctx, pod, name, args.previous)
+    if view is None or not view.argv:
         return 0
     machine = shell.Machine(shell.process_env(_hostname(pod), view.env.items()), view.files, _hostname(pod))
-    argv = view.argv
-    if not argv:
-        return 0
-    result = machine.run(argv)
-    ctx.out.write(result.stdout + result.stderr)
+    text = machine.run(view.argv)
+    lines = (text.stdout + text.stderr).splitlines(keepends=True)
+    if args.tail >= 0:
+        lines = lines[len(lines) - args.tail:] if args.tail else []
+    ctx.out.write("".join(lines))
     return 0
 
 

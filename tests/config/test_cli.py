@@ -174,3 +174,22 @@ def test_exec_replays_the_file_view_at_any_moment(ktape, tmp_path):
     assert ktape("exec", "hot", "--", "cat", "/etc/config/log_level")[1] == "ERROR"
     # the same question at an earlier moment gets the answer it had then, from the log alone
     assert ktape("exec", "hot", "--at", str(before), "--", "cat", "/etc/config/log_level")[1] == "INFO"
+
+
+def test_logs_previous_and_tail(ktape, tmp_path):
+    assert ktape("create", "configmap", "c", "--from-literal=v=one")[0] == 0
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "crash"}, "spec": {"containers": [
+        {"name": "c", "image": "busybox", "command": ["sh", "-c", "echo start; echo $(V); sleep 5; exit 1"],
+         "env": [{"name": "V", "valueFrom": {"configMapKeyRef": {"name": "c", "key": "v"}}}]}]}}
+    f = tmp_path / "p.json"
+    f.write_text(json.dumps(pod))
+    assert ktape("create", "-f", str(f))[0] == 0
+    assert ktape("advance", "2s")[0] == 0
+    assert ktape("logs", "crash")[1] == "start\none\n"
+    assert ktape("logs", "crash", "--tail", "1")[1] == "one\n"
+    assert ktape("logs", "crash", "-p")[2] == ('Error from server (BadRequest): previous terminated container "c" in '
+                                                'pod "crash" not found\n')
+    assert ktape("patch", "cm", "c", "-p", '{"data":{"v":"two"}}')[0] == 0
+    assert ktape("advance", "5s")[0] == 0  # exits at 6 s and restarts at once with the new value
+    assert ktape("logs", "crash")[1] == "start\ntwo\n"
+    assert ktape("logs", "crash", "--previous")[1] == "start\none\n"
