@@ -251,8 +251,11 @@ def _submit(ctx, args, obj: dict, failure: str) -> int:
     if getattr(args, "dry_run", "none") == "client":
         batchcmds._show(ctx, args, obj, suffix)
         return 0
+    from log_tools.commands.execlogs import redacted_command
+
     rt = for_kind(obj["apiVersion"], obj["kind"])
-    resp = ctx.client().request("create", rt, ctx.namespace, body=obj, dry_run=server_dry, params=batchcmds._params(args))
+    client = ctx.client(command=redacted_command(ctx))  # --docker-password stays out of the recorded command line
+    resp = client.request("create", rt, ctx.namespace, body=obj, dry_run=server_dry, params=batchcmds._params(args))
     for w in resp.warnings:
         print(f"Warning: {w}", file=sys.stderr)
     if resp.error:

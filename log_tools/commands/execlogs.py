@@ -16,7 +16,8 @@ terminated with exit code N`.
 
 `registry add` records a cluster setting (a merge patch of `config.kubetape.io/clusters/cluster`
 `spec.registries`) naming a registry's private projects and its credentials; only a SHA-256 of
-the password is kept. The simulated kubelets then refuse pulls of those images without a
+the password is kept (the command line recorded with the request shows `--password REDACTED`).
+The simulated kubelets then refuse pulls of those images without a
 matching `kubernetes.io/dockerconfigjson` pull secret (`engine.kubelet_sim.images`).
 """
 
@@ -214,8 +215,27 @@ def run_logs(ctx, args) -> int:
 # --- registries -------------------------------------------------------------------------------------
 
 
+def redacted_command(ctx, flags=("--password", "--docker-password")) -> str:
+    """The command line as the log records it, with password values replaced by `REDACTED`."""
+    import shlex
+
+    words = shlex.split(ctx.command_line())
+    out, hide = [], False
+    for w in words:
+        name, eq, _value = w.partition("=")
+        if hide:
+            out.append("REDACTED")
+            hide = False
+        elif name in flags and eq:
+            out.append(f"{name}=REDACTED")
+        else:
+            out.append(w)
+            hide = w in flags
+    return " ".join(shlex.quote(w) for w in out)
+
+
 def run_registry_add(ctx, args) -> int:
-    client = ctx.client()
+    client = ctx.client(command=redacted_command(ctx))
     rt = resolve("clusters.config.kubetape.io")
     cur = client.get(rt, "cluster", "")
     if cur.error:

@@ -149,6 +149,8 @@ def test_exec_logs_and_registry(ktape, tmp_path):
     assert reg == [{"server": "hub.ljh.com", "privateRepositories": ["secret"], "username": "admin",
                     "passwordSha256": hashlib.sha256(b"Harbor12345").hexdigest()}]
     assert "Harbor12345" not in out
+    code, out, _ = ktape("log", "-o", "json")
+    assert "Harbor12345" not in out and "--password REDACTED" in out  # nor in the recorded command line
     pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "priv"},
            "spec": {"containers": [{"name": "c", "image": "hub.ljh.com/secret/myapp:v1"}]}}
     f.write_text(json.dumps(pod))
