@@ -208,6 +208,14 @@ def steps() -> list[Step]:
         ["apply", "-f", "scenarios/seed-secret/files/myapp-deploy-secret.yaml"],
         ["advance", "10s"],
         ["get", "pods", "-l", "run=my-nginx"],
+        # --- audit -------------------------------------------------------------------------------
+        "Audit queries, answered from the log's indexes: jane deletes a StatefulSet pod; who did it, and what went?",
+        ["delete", "pod", "nginx-statefulset-0", "--as", "jane"],
+        ["audit", "--resource", "pods", "--name", "nginx-statefulset-0", "--verb", "delete", "--diff"],
+        "Everything a controller's ServiceAccount changed, every refusal, and one change as an audit.k8s.io/v1 Event.",
+        ["audit", "--user", "system:serviceaccount:kube-system:statefulset-controller", "--writes", "--tail", "5"],
+        ["audit", "--outcome", "denied"],
+        ["audit", "--resource", "hpa", "--name", "web", "--writes", "-o", "jsonl", "--tail", "1"],
         # --- the end -----------------------------------------------------------------------------
         "Every request, reads and refusals included, is in the log.",
         ["log", "--tail", "20"],
