@@ -15,6 +15,9 @@ Tables (see kv.TABLES):
               the node it is bound to (unbound pods under the empty name), for the scheduler and
               the kubelets, so a pass costs the pods of a node, not every pod.
 - `timers`    due time + actor + key -> ``: work actors asked to be woken for.
+- `idx_alloc` `ip`/`np`/`lb` + NUL + cluster IP / node port (u16 BE) / load-balancer IP -> the
+              Service's object key: what the Service allocators hold (`reducers.services`), so
+              an allocation checks a value with one lookup.
 
 Everything but `log` is derived: `verify` and `rebuild` recompute it from the log alone.
 """
@@ -28,6 +31,7 @@ from engine.codec import decode_entry, encode_entry, entry_digest, pack, unpack
 from engine.log.kv import StoreError, Txn, prefix_end
 from engine.records import GENESIS_DIGEST, LogEntry
 from reducers.keys import collection_prefix, object_key, split_key  # noqa: F401  (re-exported)
+from reducers.services import alloc_rows
 
 SNAPSHOT_EVERY = 16
 SEP = b"\x00"
@@ -105,6 +109,8 @@ def materialize(txn: Txn, seq: int, key: bytes, prev_obj: dict | None, new_obj: 
         txn.delete("owners", uid.encode() + SEP + key)
     for uid in new_owners - old_owners:
         txn.put("owners", uid.encode() + SEP + key, b"")
+    if key.startswith(SERVICE_PREFIX):
+        update_alloc(txn, key, prev_obj, new_obj)
     if key.startswith(POD_PREFIX):
         old_row = node_row(key, prev_obj)
         new_row = node_row(key, new_obj)
@@ -135,6 +141,17 @@ def _owner_uids(obj: dict | None) -> set[str]:
 
 
 POD_PREFIX = collection_prefix("", "pods", None)
+SERVICE_PREFIX = collection_prefix("", "services", None)
+
+
+def update_alloc(txn, key: bytes, prev_obj: dict | None, new_obj: dict | None) -> None:
+    """Move a Service's `idx_alloc` rows from what it held to what it holds now."""
+    old, new = alloc_rows(prev_obj), alloc_rows(new_obj)
+    for row in old - new:
+        if txn.get("idx_alloc", row) == key:
+            txn.delete("idx_alloc", row)
+    for row in new - old:
+        txn.put("idx_alloc", row, key)
 _TERMINAL = ("Succeeded", "Failed")
 
 
