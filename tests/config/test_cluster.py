@@ -288,8 +288,11 @@ def test_projected_volume_files(sim):
             {"downwardAPI": {"items": [{"path": "namespace", "fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.namespace"}}]}}]}}]}}))
     sim.advance(2 * SECOND)
     files = _view(sim, "proj", "c").files
-    assert {k: f.content for k, f in files.items()} == {"/projected/ca.crt": b"PEM", "/projected/user": b"admin",
-                                                       "/projected/namespace": b"default"}
+    assert {k: f.content for k, f in files.items() if k.startswith("/projected/")} == {
+        "/projected/ca.crt": b"PEM", "/projected/user": b"admin", "/projected/namespace": b"default"}
+    # the ServiceAccount admission's kube-api-access volume is projected too
+    sa = "/var/run/secrets/kubernetes.io/serviceaccount/"
+    assert files[sa + "ca.crt"].content == b"PEM" and files[sa + "namespace"].content == b"default"
 
 
 def test_a_restarting_container_needs_its_config_again(sim):
