@@ -35,12 +35,13 @@ def default_actors() -> list:
     from engine.controllers.namespace import NamespaceController
     from engine.controllers.podgc import PodGarbageCollector
     from engine.controllers.replicaset import ReplicaSetController, ReplicationManager
+    from engine.controllers.resourcequota import ResourceQuotaController
     from engine.controllers.pv_binder import VolumeBinder
     from engine.controllers.scheduler import Scheduler
     from engine.controllers.statefulset import StatefulSetController
     from engine.kubelet_sim import Kubelet, NodeMonitor
 
-    return [GarbageCollector(), NamespaceController(), HorizontalPodAutoscalerController(), DeploymentController(), ReplicaSetController(),
+    return [GarbageCollector(), NamespaceController(), ResourceQuotaController(), HorizontalPodAutoscalerController(), DeploymentController(), ReplicaSetController(),
             ReplicationManager(), StatefulSetController(), VolumeBinder(), DaemonSetController(), CronJobController(), JobController(),
             TTLAfterFinishedController(), PodGarbageCollector(), Scheduler(), NodeMonitor(), Kubelet()]
 

@@ -14,6 +14,8 @@ Tables (see kv.TABLES):
 - `idx_node`  spec.nodeName + object key -> the pod's scheduling facts (`node_row`): every pod by
               the node it is bound to (unbound pods under the empty name), for the scheduler and
               the kubelets, so a pass costs the pods of a node, not every pod.
+- `idx_usage` namespace + quota bucket -> summed quota usage of the objects there
+              (`engine.quota.index`), so quota admission and the quota controller read totals.
 - `timers`    due time + actor + key -> ``: work actors asked to be woken for.
 
 Everything but `log` is derived: `verify` and `rebuild` recompute it from the log alone.
@@ -26,6 +28,7 @@ from typing import Iterator
 
 from engine.codec import decode_entry, encode_entry, entry_digest, pack, unpack
 from engine.log.kv import StoreError, Txn, prefix_end
+from engine.quota import index as _usage
 from engine.records import GENESIS_DIGEST, LogEntry
 from reducers.keys import collection_prefix, object_key, split_key  # noqa: F401  (re-exported)
 
@@ -103,6 +106,8 @@ def materialize(txn: Txn, seq: int, key: bytes, prev_obj: dict | None, new_obj: 
         txn.delete("owners", uid.encode() + SEP + key)
     for uid in new_owners - old_owners:
         txn.put("owners", uid.encode() + SEP + key, b"")
+    _usage.apply(lambda k: txn.get(_usage.TABLE, k), lambda k, v: txn.put(_usage.TABLE, k, v),
+                 lambda k: txn.delete(_usage.TABLE, k), key, prev_obj, new_obj)
     if key.startswith(POD_PREFIX):
         old_row = node_row(key, prev_obj)
         new_row = node_row(key, new_obj)

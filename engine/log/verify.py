@@ -15,6 +15,7 @@ import attrs
 
 from engine.codec import CodecError, decode_entry, entry_digest, object_digest, pack
 from engine.log import eventlog
+from engine.quota import index as quota_index
 from engine.log.eventlog import SEP, SNAPSHOT_EVERY, u64
 from engine.log.kv import Txn
 from engine.records import GENESIS_DIGEST, LogEntry
@@ -52,7 +53,7 @@ class _Rebuild:
 
     def __init__(self) -> None:
         self.objects: dict[bytes, dict] = {}
-        self.tables: dict[str, dict[bytes, bytes]] = {t: {} for t in ("versions", "idx_time", "idx_obj", "idx_user", "owners", "idx_node")}
+        self.tables: dict[str, dict[bytes, bytes]] = {t: {} for t in ("versions", "idx_time", "idx_obj", "idx_user", "owners", "idx_node", "idx_usage")}
         self._since_snapshot: dict[bytes, int] = {}
         self._last_at: int | None = None
 
@@ -85,6 +86,8 @@ class _Rebuild:
             owners.pop(uid.encode() + SEP + key, None)
         for uid in eventlog._owner_uids(new) - eventlog._owner_uids(prev):
             owners[uid.encode() + SEP + key] = b""
+        usage = self.tables["idx_usage"]
+        quota_index.apply(usage.get, usage.__setitem__, lambda k: usage.pop(k, None), key, prev, new)
         if key.startswith(eventlog.POD_PREFIX):
             nodes = self.tables["idx_node"]
             old_row, new_row = eventlog.node_row(key, prev), eventlog.node_row(key, new)
