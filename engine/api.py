@@ -40,10 +40,11 @@ def default_actors() -> list:
     from engine.controllers.scheduler import Scheduler
     from engine.controllers.statefulset import StatefulSetController
     from engine.kubelet_sim import Kubelet, NodeMonitor
+    from engine.kubelet_sim.eviction import EvictionManager
 
     return [GarbageCollector(), NamespaceController(), ResourceQuotaController(), HorizontalPodAutoscalerController(), DeploymentController(), ReplicaSetController(),
             ReplicationManager(), StatefulSetController(), VolumeBinder(), DaemonSetController(), CronJobController(), JobController(),
-            TTLAfterFinishedController(), PodGarbageCollector(), Scheduler(), NodeMonitor(), Kubelet()]
+            TTLAfterFinishedController(), PodGarbageCollector(), Scheduler(), NodeMonitor(), Kubelet(), EvictionManager()]
 
 
 class Cluster:
