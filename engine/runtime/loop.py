@@ -18,6 +18,7 @@ from engine.log.eventlog import Head, u64
 from engine.log.kv import Txn
 from engine.pipeline.handler import RequestPath, Response
 from engine.records import Request
+from engine.runtime import recorder
 from engine.runtime.actor import Actor
 from engine.view import View
 
@@ -63,6 +64,7 @@ class Runtime:
                 txn.put("timers", u64(head.at + ACTOR_RETRY_US) + name.encode() + b"\x01" + key, b"")
                 continue
             for req in decision.requests:
+                req = recorder.correlate(View(txn, head.at, head.seq), req)
                 resp, head = path.handle(txn, head, req)
                 out.append(resp)
                 if resp.error is not None and resp.error.code != 404:

@@ -75,8 +75,6 @@ def _deploy_events(data: Path) -> list[dict]:
     return [e for e in items if e["involvedObject"]["name"] == "nginx-deploy" and e["reason"] == "ScalingReplicaSet"]
 
 
-@pytest.mark.xfail(strict=True, reason="engine/controllers/events.py event_request() creates a new Event every time: "
-                                       "client-go's EventCorrelator (count for identical events) is not modelled")
 def test_identical_events_are_counted_on_one_event(tmp_path):
     # client-go tools/record EventLogger: an event equal to an earlier one (same source, object,
     # type, reason and message) patches the earlier Event's count and lastTimestamp; kubectl
@@ -90,8 +88,6 @@ def test_identical_events_are_counted_on_one_event(tmp_path):
     assert len(twice) == 1 and twice[0]["count"] == 2, [(e["message"], e["count"]) for e in events]
 
 
-@pytest.mark.xfail(strict=True, reason="engine/controllers/events.py event_request() creates a new Event every time: "
-                                       "client-go's EventAggregator (10 similar events -> one combined) is not modelled")
 def test_many_similar_events_are_combined(tmp_path):
     # client-go tools/record EventAggregator (maxEvents 10, interval 600 s): from the 10th event with
     # the same source, object, type and reason but a new message, the recorder writes one event
