@@ -104,3 +104,16 @@ def oom_score_adj(pod: dict, container: dict, memory_capacity: int) -> int:
     if adj == BEST_EFFORT_OOM_SCORE_ADJ:
         return adj - 1
     return adj
+
+
+def container_oom_scores(pod: dict, node: dict) -> dict[str, int]:
+    """What `cat /proc/self/oom_score_adj` would print in each of the pod's containers (init
+    containers included) on `node`: the kubelet's adjustment with the node's memory capacity."""
+    raw = ((node.get("status") or {}).get("capacity") or {}).get("memory")
+    try:
+        capacity = math.ceil(parse_quantity(raw)) if raw is not None else 0
+    except ValueError:
+        capacity = 0
+    spec = pod.get("spec") or {}
+    return {c.get("name", ""): oom_score_adj(pod, c, capacity)
+            for c in list(spec.get("initContainers") or ()) + list(spec.get("containers") or ()) if isinstance(c, dict)}

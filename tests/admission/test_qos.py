@@ -88,3 +88,16 @@ def test_oom_score_adjust_critical_pods():
     ctr = {"name": "a", "resources": {"requests": {"memory": "1Gi"}}}
     assert oom_score_adj(_pod(ctr, priority=2_000_000_000), ctr, 8_000_000_000) == -997
     assert oom_score_adj(_pod(ctr, priorityClassName="system-node-critical"), ctr, 8_000_000_000) == -997
+
+
+def test_container_oom_scores_for_the_seed_pods_on_an_8gi_node():
+    from engine.model.qos import container_oom_scores
+
+    node = {"status": {"capacity": {"memory": "8Gi"}}}
+    guaranteed = {"spec": {"containers": [c(("700m", "200Mi"), ("700m", "200Mi"), name="qos-demo-ctr")]}}
+    burstable = {"spec": {"containers": [c((None, "100Mi"), (None, "200Mi"), name="qos-demo-2-ctr")]}}
+    best_effort = {"spec": {"containers": [c(name="qos-demo-3-ctr")]}}
+    assert container_oom_scores(guaranteed, node) == {"qos-demo-ctr": -997}
+    # 1000 - 1000 * 100Mi // 8Gi = 1000 - 12 = 988
+    assert container_oom_scores(burstable, node) == {"qos-demo-2-ctr": 988}
+    assert container_oom_scores(best_effort, node) == {"qos-demo-3-ctr": 1000}
