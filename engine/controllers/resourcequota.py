@@ -3,7 +3,8 @@
 Keeps every ResourceQuota's `status.hard` (the spec's hard limits) and `status.used` (the
 namespace's usage of exactly those resources, zero included) current. Usage comes from the
 `idx_usage` totals (`engine.quota.index`), so a pass costs a few row reads per quota; the
-controller writes only when the status would change. Identity:
+controller writes only when the status would change, and asks to be woken just after a pod being
+deleted passes its grace period (it stops charging then). Identity:
 `system:serviceaccount:kube-system:resourcequota-controller`.
 
 Keys: `ns\\x01<namespace>` after any change of a namespaced object (its usage may have moved) and
@@ -56,13 +57,15 @@ class ResourceQuotaController:
             return NOTHING
         ns = key[len(NS):].decode()
         reqs: list[Request] = []
+        found = False
         for _k, q in view.items("", "resourcequotas", ns):
+            found = True
             if q["metadata"].get("deletionTimestamp"):
                 continue
-            want = desired_status(q, index.namespace_usage(view.txn, ns, scopes_of(q)))
+            want = desired_status(q, index.namespace_usage(view.txn, ns, scopes_of(q), view.now))
             if (q.get("status") or {}) == want:
                 continue
             reqs.append(Request(verb="update", resource="resourcequotas", namespace=ns, name=q["metadata"]["name"],
                                 subresource="status", body={**q, "status": want},
                                 user=self.identity.name, groups=self.identity.groups))
-        return Decision(tuple(reqs))
+        return Decision(tuple(reqs), requeue_at=index.next_deadline(view.txn, ns, view.now) if found else None)

@@ -11,8 +11,11 @@ quotas see. An admission check or a controller pass therefore costs a handful of
 whatever the number of objects or the length of the log, and `verify` rebuilds the table from
 the log and compares it.
 
-Not kept here: the time-based part of `QuotaV1Pod` (a pod past its deletion grace period stops
-charging); pods being deleted charge until they are gone.
+The time-based part of `QuotaV1Pod` (a pod past deletionTimestamp + deletionGracePeriodSeconds
+stops charging, so pods stuck terminating on a lost node do not block new ones) is kept by
+bucketing pods being deleted under their deadline (`del:<deadline hex>:<pod bucket>`): a reader
+at time `now` counts those rows only while `now` has not passed the deadline. The quota
+controller asks to be woken just after the next deadline.
 """
 
 from __future__ import annotations
@@ -58,13 +61,37 @@ def buckets_for(scopes: Iterable[str]) -> tuple[str, ...]:
     return tuple(b for b in POD_BUCKETS if all(scope_matches_bucket(s, b) for s in scopes))
 
 
+DELETING = "del:"
+
+
+def deletion_deadline(pod: dict) -> int | None:
+    """deletionTimestamp + deletionGracePeriodSeconds (us), or None when the pod is not being deleted."""
+    from engine.clock import parse_time
+
+    meta = pod.get("metadata") or {}
+    if not meta.get("deletionTimestamp") or meta.get("deletionGracePeriodSeconds") is None:
+        return None
+    try:
+        return parse_time(meta["deletionTimestamp"]) + int(meta["deletionGracePeriodSeconds"]) * 1_000_000
+    except (ValueError, TypeError):
+        return None
+
+
 def _bucket(resource: str, group: str, obj: dict) -> str:
-    return pod_bucket(obj) if (group, resource) == ("", "pods") else PLAIN
+    if (group, resource) != ("", "pods"):
+        return PLAIN
+    deadline = deletion_deadline(obj)
+    if deadline is not None:
+        return f"{DELETING}{deadline:016x}:{pod_bucket(obj)}"
+    return pod_bucket(obj)
 
 
 def _unchanged_pod(prev: dict, new: dict) -> bool:
     terminal = ("Succeeded", "Failed")
+    pm, nm = prev.get("metadata") or {}, new.get("metadata") or {}
     return (prev.get("spec") == new.get("spec")
+            and pm.get("deletionTimestamp") == nm.get("deletionTimestamp")
+            and pm.get("deletionGracePeriodSeconds") == nm.get("deletionGracePeriodSeconds")
             and ((prev.get("status") or {}).get("phase") in terminal) == ((new.get("status") or {}).get("phase") in terminal))
 
 
@@ -111,10 +138,36 @@ def apply(get: Callable[[bytes], bytes | None], put: Callable[[bytes, bytes], No
             delete(row)
 
 
-def namespace_usage(txn, namespace: str, scopes: Iterable[str] = ()) -> dict[str, Fraction]:
-    """The namespace's usage as a quota with `scopes` sees it."""
+def _deleting_rows(txn, namespace: str):
+    """(deadline, pod bucket, raw totals) of the namespace's pods being deleted."""
+    from engine.log.kv import prefix_end
+
+    prefix = namespace.encode() + SEP + DELETING.encode()
+    for k, v in txn.scan(TABLE, prefix, prefix_end(prefix)):
+        rest = bytes(k[len(prefix):]).decode()
+        deadline, _, bucket = rest.partition(":")
+        yield int(deadline, 16), bucket, v
+
+
+def namespace_usage(txn, namespace: str, scopes: Iterable[str] = (), now: int | None = None) -> dict[str, Fraction]:
+    """The namespace's usage as a quota with `scopes` sees it at `now` (pods being deleted stop
+    charging compute once `now` is past their deadline; their `count/pods` stays)."""
     total: dict[str, Fraction] = {}
     nsb = namespace.encode() + SEP
-    for b in buckets_for(scopes):
+    wanted = buckets_for(scopes)
+    for b in wanted:
         total = add(total, decode(txn.get(TABLE, nsb + b.encode())))
+    for deadline, bucket, raw in _deleting_rows(txn, namespace):
+        if bucket not in wanted:
+            continue
+        usage = decode(raw)
+        if now is not None and now > deadline:
+            usage = {k: v for k, v in usage.items() if k == "count/pods"}
+        total = add(total, usage)
     return total
+
+
+def next_deadline(txn, namespace: str, now: int) -> int | None:
+    """The first moment after `now` at which a pod being deleted stops charging."""
+    later = [d + 1 for d, _b, _v in _deleting_rows(txn, namespace) if d >= now]
+    return min(later) if later else None

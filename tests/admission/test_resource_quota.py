@@ -212,3 +212,26 @@ def test_quota_caps_a_deployment_with_replica_failure_and_event(k):
     assert any(c["type"] == "ReplicaFailure" for c in dep["status"].get("conditions", []))
     with k.cluster.store.begin() as txn:
         assert verify(txn).ok
+
+
+def test_a_pod_past_its_deletion_grace_stops_charging():
+    # only the quota controller: no kubelet stops the pod (which would make it terminal, not charged anyway)
+    from engine.controllers.resourcequota import ResourceQuotaController
+
+    c = Cluster.memory(actors=[ResourceQuotaController()])
+    init(c, InitOptions(start_time=T))
+    k = Client(c)
+    must(k.create(quota("q", {"pods": "1", "count/pods": "5"})))
+    held = pod("held")
+    held["metadata"]["finalizers"] = ["example.com/hold"]
+    must(k.create(held))
+    must(k.delete("pods", "held"))  # stays, being deleted (finalizer), grace 0: deadline = now
+    assert must(k.get("pods", "held"))["metadata"]["deletionTimestamp"]
+    r = k.create(pod("next"))
+    assert r.code == 403 and "used: pods=1" in r.error.message  # not yet past the deadline
+    k.cluster.advance(1_000_000)
+    assert must(k.get("quota", "q"))["status"]["used"] == {"pods": "0", "count/pods": "1"}  # the controller woke up
+    must(k.create(pod("next")))
+    assert must(k.get("quota", "q"))["status"]["used"] == {"pods": "1", "count/pods": "2"}
+    with k.cluster.store.begin() as txn:
+        assert verify(txn).ok

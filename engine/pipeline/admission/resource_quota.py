@@ -8,7 +8,7 @@ usage (minus the previous object's on an update) is masked to the quota's hard r
 added to the used amount; any resource above hard refuses the write with
 `exceeded quota: q, requested: ..., used: ..., limited: ...`, both as 403 Forbidden.
 
-The used amount is the namespace's current usage from the `idx_usage` totals (what upstream's
+The used amount is the namespace's usage at this moment from the `idx_usage` totals (what upstream's
 admission would find in `status.used` after charging every earlier write), so a burst of creates
 in one instant is counted exactly. Which writes are checked follows the evaluators' `Handles`:
 pods on create, services and claims on create and update, other kinds on create; subresources
@@ -139,7 +139,7 @@ class ResourceQuota:
             if not requested:
                 continue
             # On an update the totals still hold the old object, so the delta goes on top.
-            used = index.namespace_usage(ctx.view.txn, ctx.request.namespace, scopes)
+            used = index.namespace_usage(ctx.view.txn, ctx.request.namespace, scopes, ctx.view.now)
             new_usage = add({k: used.get(k, Fraction(0)) for k in requested}, requested)
             exceeded = sorted(k for k, v in new_usage.items() if v > hard[k])
             if exceeded:
