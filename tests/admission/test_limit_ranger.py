@@ -225,3 +225,11 @@ def test_limit_range_min_greater_than_max_is_invalid(k):
     assert k.get("limitranges", "bad").code == 404
     r = k.create(limit_range("bad2", {"type": "Container", "maxLimitRequestRatio": {"cpu": "500m"}}))
     assert r.code == 422 and "ratio 500m is less than 1" in r.error.message
+
+
+def test_pvc_update_with_an_unchanged_request_is_not_checked_again(k):
+    must(k.create(pvc("early", "5Gi")))  # before the LimitRange
+    must(k.create(limit_range("storagelimits", {"type": "PersistentVolumeClaim", "max": {"storage": "2Gi"}})))
+    must(k.patch("persistentvolumeclaims", "early", {"metadata": {"labels": {"a": "b"}}}))
+    r = k.patch("persistentvolumeclaims", "early", {"spec": {"resources": {"requests": {"storage": "6Gi"}}}})
+    assert r.code in (403, 422)  # a changed request is checked (or refused by claim validation first)

@@ -218,17 +218,35 @@ def pod_errors(limit_range: dict, pod: dict) -> list[str]:
     return [e for e in errs if e]
 
 
-def pvc_errors(limit_range: dict, pvc: dict) -> list[str]:
-    """`PersistentVolumeClaimValidateLimitFunc` for one LimitRange."""
+def _requests_of(pvc: dict | None) -> dict:
+    return (((pvc or {}).get("spec") or {}).get("resources") or {}).get("requests") or {}
+
+
+def _unchanged(name: str, requests: dict, old: dict) -> bool:
+    """A request the stored claim already holds with the same value (`unchangedRequest`)."""
+    if name not in requests or name not in old:
+        return False
+    try:
+        return _q(requests[name]) == _q(old[name])
+    except ValueError:
+        return False
+
+
+def pvc_errors(limit_range: dict, pvc: dict, old: dict | None = None) -> list[str]:
+    """`PersistentVolumeClaimValidateLimitFunc` for one LimitRange. On an update a request the
+    stored claim already holds is not checked again (newer upstream's `unchangedRequest`), so a
+    controller's write to a claim made before the LimitRange (the volume binder's) still goes."""
     errs: list[str] = []
-    requests = ((pvc.get("spec") or {}).get("resources") or {}).get("requests") or {}
+    requests, old_requests = _requests_of(pvc), _requests_of(old)
     for item in (limit_range.get("spec") or {}).get("limits") or ():
         if not isinstance(item, dict) or item.get("type") != "PersistentVolumeClaim":
             continue
         for name in sorted(item.get("min") or {}):
-            errs.append(min_constraint("PersistentVolumeClaim", name, item["min"][name], requests, {}) or "")
+            if not _unchanged(name, requests, old_requests):
+                errs.append(min_constraint("PersistentVolumeClaim", name, item["min"][name], requests, {}) or "")
         for name in sorted(item.get("max") or {}):
-            errs.append(max_request_constraint("PersistentVolumeClaim", name, item["max"][name], requests) or "")
+            if not _unchanged(name, requests, old_requests):
+                errs.append(max_request_constraint("PersistentVolumeClaim", name, item["max"][name], requests) or "")
     return [e for e in errs if e]
 
 
@@ -273,7 +291,7 @@ class LimitRanger:
         ranges = limit_ranges(ctx.view, ctx.request.namespace)
         errs: list[str] = []
         for lr in ranges:
-            errs += pod_errors(lr, ctx.new) if ctx.rtype.kind == "Pod" else pvc_errors(lr, ctx.new)
+            errs += pod_errors(lr, ctx.new) if ctx.rtype.kind == "Pod" else pvc_errors(lr, ctx.new, ctx.old)
         if errs:
             meta = ctx.new.get("metadata") or {}
             name = ctx.request.name or meta.get("name") or meta.get("generateName") or "Unknown"
