@@ -188,10 +188,10 @@ def steps() -> list[Step]:
         ["create", "-f", f("qos-besteffort.yaml")],
         ["advance", "5s"],
         ["get", "pods", "-n", "qos-example", "-o", "wide"],
-        "... and under memory pressure the kubelet evicts a BestEffort pod first (that node's first by rank and name:",
-        "the DaemonSet's BestEffort filebeat pod comes before qos-demo-3; Guaranteed and Burstable pods stay).",
+        "... and under memory pressure the kubelet evicts a BestEffort pod first: on qos-demo-3's node the DaemonSet's",
+        "BestEffort pod ranks first (by name), is evicted, and its controller replaces it; Guaranteed and Burstable stay.",
         lambda mem: ["sim", "memory-pressure", _node_of(mem, "qos-example", "qos-demo-3")],
-        ["get", "pods", "-A", "--field-selector", "status.phase=Failed"],
+        ["get", "events", "-A", "--field-selector", "reason=Evicted"],
         ["get", "pods", "-n", "qos-example", "-o", "wide"],
         lambda mem: ["sim", "memory-pressure", _node_of(mem, "qos-example", "qos-demo-3"), "--off"],
         # --- the end -----------------------------------------------------------------------------
