@@ -130,7 +130,8 @@ def test_requests_cpu_quota_refuses_pod_without_requests_unless_limit_range_defa
                    "spec": {"limits": [{"type": "Container", "default": {"cpu": 1, "memory": "512Mi"},
                                         "defaultRequest": {"cpu": 0.5, "memory": "256Mi"}}]}}))
     made = must(k.create(pod("bare")))
-    assert made["spec"]["containers"][0]["resources"]["requests"] == {"cpu": 0.5, "memory": "256Mi"}
+    assert made["spec"]["containers"][0]["resources"]["requests"] == {"cpu": "500m", "memory": "256Mi"}
+    assert made["spec"]["containers"][0]["resources"]["limits"] == {"cpu": "1", "memory": "512Mi"}
     assert must(k.get("quota", "compute"))["status"]["used"] == {"requests.cpu": "500m", "requests.memory": "256Mi"}
     must(k.create(pod("second")))
     r = k.create(pod("third"))

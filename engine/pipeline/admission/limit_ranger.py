@@ -39,14 +39,26 @@ def limit_ranges(view, namespace: str) -> list[dict]:
 # --- defaults (mutation) -------------------------------------------------------------------------
 
 
+def _canonical(values: dict) -> dict:
+    """Quantities as the API server stores them (`cpu: 0.5` -> `"500m"`, `cpu: 1` -> `"1"`)."""
+    out = {}
+    for k, v in values.items():
+        try:
+            out[k] = canonical_quantity(v)
+        except ValueError:
+            out[k] = v
+    return out
+
+
 def default_requirements(limit_range: dict) -> tuple[dict, dict]:
-    """`defaultContainerResourceRequirements`: (requests, limits) from the Container items."""
+    """`defaultContainerResourceRequirements`: (requests, limits) from the Container items, in
+    canonical form (upstream's LimitRange is stored canonical, so the copies are too)."""
     requests: dict = {}
     limits: dict = {}
     for item in (limit_range.get("spec") or {}).get("limits") or ():
         if isinstance(item, dict) and item.get("type") == "Container":
-            requests.update(item.get("defaultRequest") or {})
-            limits.update(item.get("default") or {})
+            requests.update(_canonical(item.get("defaultRequest") or {}))
+            limits.update(_canonical(item.get("default") or {}))
     return requests, limits
 
 
