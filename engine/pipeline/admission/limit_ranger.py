@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
-from engine.errors import StatusError, forbidden
+from engine.errors import forbidden
 from engine.model.quantity import BINARY_SI, DECIMAL_SI, canonical_quantity, format_quantity, parse_quantity
 from engine.model.resources import pod_limits, pod_requests
 from engine.pipeline.admission import AdmissionContext
@@ -309,5 +309,3 @@ class LimitRanger:
             name = ctx.request.name or meta.get("name") or meta.get("generateName") or "Unknown"
             raise forbidden(ctx.rtype.plural, ctx.rtype.group, name, aggregate(errs))
 
-
-__all__ = ["LimitRanger", "StatusError"]
