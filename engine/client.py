@@ -76,8 +76,11 @@ class Client:
                             params={"patchType": patch_type}, dry_run=dry_run)
 
     def delete(self, resource, name: str, namespace: str = "default", propagation: str | None = None,
-               dry_run: bool = False) -> Response:
-        return self.request("delete", resource, namespace, name, params={"propagationPolicy": propagation}, dry_run=dry_run)
+               dry_run: bool = False, grace_period: int | None = None) -> Response:
+        params: dict = {"propagationPolicy": propagation}
+        if grace_period is not None:
+            params["gracePeriodSeconds"] = grace_period
+        return self.request("delete", resource, namespace, name, params=params, dry_run=dry_run)
 
     def scale(self, resource, name: str, replicas: int, namespace: str = "default", dry_run: bool = False) -> Response:
         return self.patch(resource, name, {"spec": {"replicas": replicas}}, namespace, "merge", subresource="scale", dry_run=dry_run)

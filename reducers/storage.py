@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.clock import rfc3339
+from engine.clock import parse_time, rfc3339
 from engine.model.qos import qos_class
 from engine.records import LogEntry
 from engine.registry import BY_GROUP_RESOURCE, GENERATION_KINDS, ResourceType
@@ -211,22 +211,50 @@ def _deleted(rt: ResourceType, prev: dict, entry: LogEntry, decided: dict) -> di
         if f not in finalizers:
             finalizers.append(f)
     ns_pending = rt.kind == "Namespace" and bool((prev.get("spec") or {}).get("finalizers"))
-    if not finalizers and not ns_pending:
+    grace = pod_grace_period(prev, entry.request.params) if rt.kind == "Pod" else 0
+    if grace is None:
+        return prev  # graceful deletion already pending with no shorter grace asked: nothing changes
+    if not finalizers and not ns_pending and not grace:
         return None
     new = clone(prev)
     nmeta = new["metadata"]
     if finalizers:
         nmeta["finalizers"] = finalizers
-    if "deletionTimestamp" not in nmeta:
-        nmeta["deletionTimestamp"] = rfc3339(entry.at)
+    if "deletionTimestamp" in nmeta and nmeta.get("deletionGracePeriodSeconds"):
+        # upstream BeforeDelete: a later delete may only shorten the grace, counted from the first
+        start = parse_time(nmeta["deletionTimestamp"]) - int(nmeta["deletionGracePeriodSeconds"]) * 1_000_000
+        nmeta["deletionTimestamp"] = rfc3339(start + grace * 1_000_000)
+        nmeta["deletionGracePeriodSeconds"] = grace
+    elif "deletionTimestamp" not in nmeta:
+        nmeta["deletionTimestamp"] = rfc3339(entry.at + grace * 1_000_000)
         if rt.kind != "Namespace":  # upstream's namespace delete sets only the timestamp and the phase
-            nmeta["deletionGracePeriodSeconds"] = 0
+            nmeta["deletionGracePeriodSeconds"] = grace
         if "generation" in nmeta:
             nmeta["generation"] += 1
     if rt.kind == "Namespace":
         new.setdefault("status", {})["phase"] = "Terminating"
     nmeta["resourceVersion"] = str(entry.seq)
     return new
+
+
+def pod_grace_period(pod: dict, params: dict) -> int | None:
+    """Upstream's pod CheckGracefulDelete + BeforeDelete: the grace period a delete gives a pod
+    (0: at once), or None when its graceful deletion is pending and no shorter grace is asked.
+
+    The asked grace is `gracePeriodSeconds`, else `spec.terminationGracePeriodSeconds` (30 by
+    default); a pod not bound to a node, or already Succeeded/Failed, goes at once."""
+    asked = params.get("gracePeriodSeconds")
+    meta = pod.get("metadata") or {}
+    if meta.get("deletionTimestamp"):
+        current = int(meta.get("deletionGracePeriodSeconds") or 0)
+        if not current:
+            return 0
+        return None if asked is None or int(asked) >= current else max(int(asked), 0)
+    spec = pod.get("spec") or {}
+    grace = int(asked) if asked is not None else int(spec.get("terminationGracePeriodSeconds", 30) or 0)
+    if not spec.get("nodeName") or (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
+        grace = 0
+    return max(grace, 0)
 
 
 def _bound(prev: dict, body: dict, entry: LogEntry) -> dict:

@@ -482,7 +482,9 @@ class Kubelet:
                 new = stopped(pod, now)
                 if new != status:
                     requests.append(self._update(pod, node, new))
-            if not meta.get("finalizers"):
+            if not meta.get("finalizers") or meta.get("deletionGracePeriodSeconds"):
+                # status manager: once stopped, delete with grace 0 (finalizers or not; the API
+                # server then keeps a finalized pod with its deadline moved back to the start)
                 requests.append(self._delete(pod, node))
             return requests, None
         if status.get("phase") in st.TERMINAL:

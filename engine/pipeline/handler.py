@@ -224,7 +224,7 @@ class RequestPath:
             except StatusError as e:
                 raise _Refused("admission", e) from None
         code = 201 if verb == "create" and not req.subresource else 200
-        if verb in ("update", "patch") and new is not None and _unchanged(prev, new):
+        if verb in ("update", "patch", "delete") and new is not None and _unchanged(prev, new):
             # A write that changes nothing is recorded but leaves the object (and its resourceVersion) alone.
             return _Written(prev, prev, Admitted(200, decided, ""), to_scale(prev) if req.subresource == "scale" else prev, warnings)
         packed, digest = packed_object(new)

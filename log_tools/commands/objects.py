@@ -59,6 +59,10 @@ def register(subs, common) -> None:
     p.add_argument("-l", "--selector")
     p.add_argument("--all", action="store_true", help="delete every object of the type in the namespace")
     p.add_argument("--cascade", default="background", help="background (default), foreground or orphan")
+    p.add_argument("--grace-period", type=int, default=-1,
+                   help="seconds a pod gets to terminate (-1: its terminationGracePeriodSeconds)")
+    p.add_argument("--now", action="store_true", help="a grace period of 1 second")
+    p.add_argument("--force", action="store_true", help="with --grace-period=0, remove at once without waiting for the kubelet")
     p.add_argument("--dry-run", nargs="?", const="client", default="none", choices=["none", "client", "server"])
     p.add_argument("-o", "--output", choices=["name"])
     p.set_defaults(run=run_delete)
@@ -489,6 +493,7 @@ def run_delete(ctx, args) -> int:
     propagation = _CASCADE.get(args.cascade.lower())
     if propagation is None:
         raise client_error(f'invalid cascade value ({args.cascade}). Must be "background", "foreground", or "orphan".')
+    grace = _grace_period(args)
     dry, suffix = _dry(args)
     client = ctx.client()
     victims: list[tuple[ResourceType, str, str]] = []
@@ -517,7 +522,7 @@ def run_delete(ctx, args) -> int:
                 errors += 1
                 continue
         else:
-            resp = client.delete(rt, name, ns, propagation=propagation, dry_run=dry)
+            resp = client.delete(rt, name, ns, propagation=propagation, dry_run=dry, grace_period=grace)
             if resp.error:
                 print(resp.error.kubectl_text(), file=sys.stderr)
                 errors += 1
@@ -525,5 +530,23 @@ def run_delete(ctx, args) -> int:
         if args.output == "name":
             ctx.out.write(output.ref(rt, name) + "\n")
         else:
-            ctx.out.write(f"{output.quoted_ref(rt, name)} deleted{suffix}\n")
+            ctx.out.write(f"{output.quoted_ref(rt, name)} {'force deleted' if args.force and grace == 0 else 'deleted'}{suffix}\n")
     return 1 if errors else 0
+
+
+def _grace_period(args) -> int | None:
+    """kubectl delete's flag rules (delete.go Complete): --now is 1 s; --grace-period=0 without
+    --force becomes 1 (no accidental immediate deletion); --force alone means 0."""
+    grace = args.grace_period
+    if args.now:
+        if grace != -1:
+            raise client_error("--now and --grace-period cannot be specified together")
+        grace = 1
+    if grace == 0 and not args.force:
+        grace = 1
+    if args.force and grace < 0:
+        grace = 0
+    if args.force and grace == 0:
+        print("Warning: Immediate deletion does not wait for confirmation that the running resource has been terminated. "
+              "The resource may continue to run on the cluster indefinitely.", file=sys.stderr)
+    return None if grace < 0 else grace

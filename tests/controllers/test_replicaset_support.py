@@ -18,7 +18,7 @@ from engine.controllers.garbage_collector import GarbageCollector
 from engine.controllers.namespace import NamespaceController
 from engine.controllers.replicaset import ReplicaSetController, ReplicationManager
 from engine.errors import StatusError
-from engine.pipeline.identity import node_identity
+from engine.pipeline.identity import UserInfo, node_identity
 from engine.records import Request
 from engine.runtime.actor import NOTHING, Decision
 from reducers.keys import object_key
@@ -29,8 +29,31 @@ RS_USER = "system:serviceaccount:kube-system:replicaset-controller"
 RC_USER = "system:serviceaccount:kube-system:replication-controller"
 
 
+class PodTerminator:
+    """The kubelet's part in a graceful pod deletion, alone: these clusters have no kubelet, so a
+    pod deleted with a grace period (upstream: bound and not terminal) would stay Terminating;
+    this stand-in removes it with grace 0 at once, as the simulated kubelet does."""
+
+    name = "pod-terminator"
+    identity = UserInfo("system:node:stand-in", ("system:nodes", "system:authenticated"))
+
+    def keys_for(self, entry, obj):
+        req = entry.request
+        if req.resource == "pods" and not req.group and obj is not None and obj["metadata"].get("deletionTimestamp"):
+            yield object_key("", "pods", req.namespace, obj["metadata"]["name"])
+
+    def decide(self, view, key):
+        pod = view.get_key(key)
+        if pod is None or not pod["metadata"].get("deletionTimestamp"):
+            return NOTHING
+        meta = pod["metadata"]
+        return Decision((Request(verb="delete", resource="pods", namespace=meta["namespace"], name=meta["name"],
+                                 user=self.identity.name, groups=self.identity.groups,
+                                 params={"gracePeriodSeconds": 0, "preconditions": {"uid": meta["uid"]}}),))
+
+
 def actors(extra=()):
-    return [GarbageCollector(), NamespaceController(), ReplicaSetController(), ReplicationManager(), *extra]
+    return [GarbageCollector(), NamespaceController(), ReplicaSetController(), ReplicationManager(), *extra, PodTerminator()]
 
 
 def boot(cluster: Cluster | None = None, extra=()) -> Client:

@@ -20,7 +20,7 @@ from engine.controllers.pv_binder import VolumeBinder
 from engine.controllers.statefulset import StatefulSetController
 from engine.pipeline.identity import node_identity
 from engine.records import Request
-from tests.controllers.test_replicaset_support import START, bind, entries, names, pods  # noqa: F401
+from tests.controllers.test_replicaset_support import START, PodTerminator, bind, entries, names, pods  # noqa: F401
 
 S = 1_000_000
 STS_USER = "system:serviceaccount:kube-system:statefulset-controller"
@@ -28,7 +28,7 @@ BINDER_USER = "system:serviceaccount:kube-system:persistent-volume-binder"
 
 
 def actors():
-    return [GarbageCollector(), NamespaceController(), StatefulSetController(), VolumeBinder()]
+    return [GarbageCollector(), NamespaceController(), StatefulSetController(), VolumeBinder(), PodTerminator()]
 
 
 def full_actors():

@@ -50,8 +50,6 @@ def test_apply_over_a_created_object_warns_about_the_missing_annotation(tmp_path
     assert err.endswith("The missing annotation will be patched automatically.\n"), err
 
 
-@pytest.mark.xfail(strict=True, reason="reducers (pod delete) remove a bound, running pod at once instead of "
-                                       "setting deletionTimestamp with its terminationGracePeriodSeconds")
 def test_deleting_a_running_pod_is_graceful(tmp_path):
     # Upstream pod strategy CheckGracefulDelete: a pod bound to a node and not terminal is deleted
     # gracefully (grace = spec.terminationGracePeriodSeconds, 30): the delete stores it with
