@@ -14,13 +14,16 @@ from typing import Iterable, Iterator
 from engine.codec import pack, unpack
 from engine.log import eventlog
 from engine import logsetup
-from engine.log.kv import Store, StoreError
+from engine.log.kv import Conflict, Store, StoreError
 from engine.log.lmdb_store import LmdbStore
 from engine.log.memory_store import MemoryStore
 from engine.pipeline.handler import RequestPath, Response
 from engine.records import Request
 from engine.runtime.loop import Runtime, clock_request
 from engine.view import View
+
+MAX_CONFLICTS = 1000
+
 
 def default_actors() -> list:
     """Every actor of a cluster, in the order they are offered work (upstream's top-down order:
@@ -63,6 +66,13 @@ class Cluster:
         return cls(LmdbStore(path, read_only=read_only, durable=durable), read_only=read_only, actors=actors)
 
     @classmethod
+    def open_store(cls, spec: str | None, data: str, *, read_only: bool = False, actors=None) -> "Cluster":
+        """`spec` None: the LMDB log in `data`; `etcd://...`: the log on etcd, cached under `data`."""
+        from engine.log.stores import open_store
+
+        return cls(open_store(spec, data, read_only=read_only), read_only=read_only, actors=actors)
+
+    @classmethod
     def memory(cls, actors=None) -> "Cluster":
         return cls(MemoryStore(), actors=actors)
 
@@ -93,7 +103,7 @@ class Cluster:
             with self.store.begin() as txn:
                 resp, _ = self.path.handle(txn, eventlog.read_head(txn), req, record=False)
             return resp
-        with self.store.begin(write=True) as txn:
+        def once(txn):
             head = eventlog.read_head(txn)
             was_settled = self._settled(txn) == head.seq
             resp, head = self.path.handle(txn, head, req)
@@ -101,6 +111,9 @@ class Cluster:
             if was_settled and not queue:
                 # Nothing for the actors to do: mark the log settled in this same commit.
                 txn.put("meta", b"settled", pack(head.seq))
+            return resp, queue, was_settled
+
+        resp, queue, was_settled = self._write(once)
         self._log(resp)
         if queue or not was_settled:
             self.settle([resp])
@@ -110,12 +123,24 @@ class Cluster:
         """Many requests in one transaction (imports, bulk loads): one commit, one sync."""
         if self.read_only:
             raise StoreError("the log is open read-only")
-        out = []
-        with self.store.begin(write=True) as txn:
-            head = eventlog.read_head(txn)
-            for req in reqs:
-                resp, head = self.path.handle(txn, head, req)
-                out.append(resp)
+        reqs = list(reqs)
+        out: list[Response] = []
+        for _attempt in range(MAX_CONFLICTS):
+            part: list[Response] = []
+            try:
+                with self.store.begin(write=True) as txn:
+                    head = eventlog.read_head(txn)
+                    for req in reqs[len(out):]:
+                        resp, head = self.path.handle(txn, head, req)
+                        part.append(resp)
+            except Conflict as c:  # decided again after the winner; keep what did land
+                if c.committed is not None:
+                    out += [r for r in part if r.entry is not None and r.entry.seq <= c.committed]
+                continue
+            out += part
+            break
+        else:
+            raise StoreError(f"gave up after {MAX_CONFLICTS} write conflicts")
         if settle:
             self.settle([r for r in out if r.entry is not None and r.entry.changed])
         return out
@@ -124,7 +149,7 @@ class Cluster:
         """Run the actors to a fixed point at the current time, in one batched transaction."""
         if self.read_only:
             return []
-        with self.store.begin(write=True) as txn:
+        def once(txn):
             head = eventlog.read_head(txn)
             settled = self._settled(txn)
             first = responses[0].entry.seq if responses and responses[0].entry is not None else head.seq + 1
@@ -134,7 +159,25 @@ class Cluster:
                 queue = self.runtime.seed(self._replayed_responses(txn, settled, head.seq))
             head, out = self.runtime.settle(txn, head, self.path, queue)
             txn.put("meta", b"settled", pack(head.seq))
-        return out
+            return out
+
+        try:
+            return self._write(once, retry=False)
+        except Conflict:  # another writer came first: settle everything past the marker
+            responses = None
+            return self._write(once)
+
+    def _write(self, once, retry: bool = True):
+        """`once(txn)` in a write transaction. On a shared log (etcd) a transaction that lost the
+        race for its seq is decided again against the state that won (never appended twice)."""
+        for _attempt in range(MAX_CONFLICTS if retry else 1):
+            try:
+                with self.store.begin(write=True) as txn:
+                    return once(txn)
+            except Conflict:
+                if not retry:
+                    raise
+        raise StoreError(f"gave up after {MAX_CONFLICTS} write conflicts")
 
     def catch_up(self) -> None:
         """Settle entries a killed process appended but never settled."""
@@ -173,19 +216,22 @@ class Cluster:
         target = self.head().at + by_us
         out: list[Response] = []
         while True:
-            with self.store.begin(write=True) as txn:
+            def once(txn):
                 head = eventlog.read_head(txn)
                 due_at = self.runtime.next_due(txn)
                 step_to = due_at if due_at is not None and due_at <= target else target
                 req = clock_request(max(step_to, head.at))
                 resp, head = self.path.handle(txn, head, Request(**{**_fields(req), "user": user}))
-                out.append(resp)
+                got = [resp]
                 queue = self.runtime.seed([])
                 for name, key in self.runtime.pop_due(txn, head.at):
                     queue[(name, key)] = None
                 head, more = self.runtime.settle(txn, head, self.path, queue)
-                out += more
                 txn.put("meta", b"settled", pack(head.seq))
+                return step_to, got + more
+
+            step_to, got = self._write(once)
+            out += got
             if step_to >= target:
                 return out
 

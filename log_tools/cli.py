@@ -26,6 +26,8 @@ def _globals(suppress: bool) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(add_help=False)
     d = (lambda v: argparse.SUPPRESS) if suppress else (lambda v: v)
     p.add_argument("--data", default=d(None), help="data folder holding the log (default $KTAPE_DATA, else ./.ktape)")
+    p.add_argument("--store", default=d(None), metavar="etcd://HOST:PORT[,HOST:PORT...][/prefix]",
+                   help="keep the log on etcd instead of in --data, which then holds only a local cache (default $KTAPE_STORE)")
     p.add_argument("--as", dest="as_user", default=d(None), help="user to impersonate for the operation")
     p.add_argument("--as-group", dest="as_group", action="append", default=d(None), help="group to impersonate (repeatable)")
     p.add_argument("-n", "--namespace", default=d(None), help="namespace for this request")

@@ -23,6 +23,7 @@ class Ctx:
         self.args = args
         self.argv = argv
         self.data = data_dir(getattr(args, "data", None))
+        self._store_arg = getattr(args, "store", None)
         self.read_only = bool(getattr(args, "read_only", False))
         self._cluster: Cluster | None = None
         self.out = sys.stdout
@@ -30,19 +31,35 @@ class Ctx:
 
     # --- the cluster ---------------------------------------------------------------------------
 
+    @property
+    def store_spec(self) -> str | None:
+        """`--store` / $KTAPE_STORE: None for the LMDB log in --data, else an etcd:// URL."""
+        from engine.log.stores import store_spec
+
+        return store_spec(self._store_arg)
+
+    @property
+    def where(self) -> str:
+        """Where the log lives, for messages: the data folder or the etcd URL."""
+        return self.store_spec or self.data
+
+    def open_cluster(self, *, read_only: bool = False) -> Cluster:
+        return Cluster.open_store(self.store_spec, self.data, read_only=read_only)
+
     def cluster(self, *, must_exist: bool = False, boot: bool = True) -> Cluster:
         if self._cluster is None:
             import os
 
-            exists = os.path.exists(os.path.join(self.data, "data.mdb"))
-            if must_exist and not exists:
-                raise client_error(f"no kubetape log in {self.data} (run `ktape init` or pass --data DIR)")
-            if self.read_only and not exists:
-                raise client_error(f"no kubetape log in {self.data} to open read-only")
-            self._cluster = Cluster.open(self.data, read_only=self.read_only)
+            if self.store_spec is None:
+                exists = os.path.exists(os.path.join(self.data, "data.mdb"))
+                if must_exist and not exists:
+                    raise client_error(f"no kubetape log in {self.data} (run `ktape init` or pass --data DIR)")
+                if self.read_only and not exists:
+                    raise client_error(f"no kubetape log in {self.data} to open read-only")
+            self._cluster = self.open_cluster(read_only=self.read_only)
             if not self._cluster.initialized:
-                if self.read_only or not boot:
-                    raise client_error(f"no kubetape log in {self.data}")
+                if self.read_only or not boot or must_exist:
+                    raise client_error(f"no kubetape log in {self.where}")
                 from engine.bootstrap import InitOptions, init
 
                 init(self._cluster, InitOptions(start_time=int(time.time()) * 1_000_000))
@@ -111,7 +128,7 @@ class Ctx:
         return (e.at if e else cluster.head().at) / 1_000_000
 
 
-_LOCAL_VALUE_FLAGS = ("--data",)
+_LOCAL_VALUE_FLAGS = ("--data", "--store")
 _LOCAL_BOOL_FLAGS = ("--debug", "--read-only")
 
 

@@ -1,4 +1,13 @@
-"""A Deployment's rollout history, as a named fold over its own entries and its ReplicaSets'.
+"""A workload's rollout history, as a named fold over its own entries and its revisions'.
+
+A Deployment's revisions are its ReplicaSets (`deployment.kubernetes.io/revision`); a DaemonSet's
+and a StatefulSet's are their ControllerRevisions (`revision`, the template in `data`, a strategic
+merge patch `{"spec":{"template":{..., "$patch":"replace"}}}`), as `WORKLOADS` says. Everything
+below is written in the Deployment's terms and holds for the other two with "ReplicaSet" read as
+"ControllerRevision". A ControllerRevision has no `revision-history`: a rollback raises its
+`revision` in place, and the fold remembers the numbers it held before. kubectl lists a
+ControllerRevision only when the workload's selector also matches it (the CLI filters on the
+`labels` each row carries).
 
 `kubectl rollout history` reads the ReplicaSets a Deployment controls *now*; the log knows more.
 This projection replays the entries that name the Deployment and its ReplicaSets and answers,
@@ -55,7 +64,33 @@ CHANGE_CAUSE = "kubernetes.io/change-cause"
 HASH_LABEL = "pod-template-hash"
 DEPLOYMENT_CONTROLLER = "system:serviceaccount:kube-system:deployment-controller"
 GARBAGE_COLLECTOR = "system:serviceaccount:kube-system:generic-garbage-collector"
+DAEMONSET_CONTROLLER = "system:serviceaccount:kube-system:daemon-set-controller"
+STATEFULSET_CONTROLLER = "system:serviceaccount:kube-system:statefulset-controller"
 DEFAULT_HISTORY_LIMIT = 10
+
+
+@attrs.frozen
+class Workload:
+    """What a kind's history is made of: its resource, its revisions' resource and kind, and the
+    controller whose deletes are revisionHistoryLimit pruning."""
+
+    kind: str
+    resource: str
+    revision_resource: str
+    revision_kind: str
+    controller: str
+
+    @property
+    def uses_controller_revisions(self) -> bool:
+        return self.revision_kind == "ControllerRevision"
+
+
+WORKLOADS = {
+    "Deployment": Workload("Deployment", "deployments", "replicasets", "ReplicaSet", DEPLOYMENT_CONTROLLER),
+    "DaemonSet": Workload("DaemonSet", "daemonsets", "controllerrevisions", "ControllerRevision", DAEMONSET_CONTROLLER),
+    "StatefulSet": Workload("StatefulSet", "statefulsets", "controllerrevisions", "ControllerRevision",
+                            STATEFULSET_CONTROLLER),
+}
 
 
 # --- templates ----------------------------------------------------------------------------------
@@ -111,6 +146,21 @@ def parse_revision(annotations: dict | None) -> int | None:
         return None
 
 
+def controller_revision_number(obj: dict) -> int | None:
+    """A ControllerRevision's `revision` (an int64 the API server always sets; 0 when absent)."""
+    try:
+        return int(obj.get("revision") or 0)
+    except (TypeError, ValueError):
+        return None
+
+
+def revision_template(obj: dict) -> dict:
+    """The pod template a ControllerRevision restores: its patch's template without `$patch`
+    (what applying the patch to the workload leaves in spec.template)."""
+    template = ((((obj.get("data") or {}).get("spec")) or {}).get("template")) or {}
+    return {k: v for k, v in template.items() if k != "$patch"} if isinstance(template, dict) else {}
+
+
 def _previous(annotations: dict | None) -> tuple[int, ...]:
     raw = (annotations or {}).get(REVISION_HISTORY) or ""
     out = []
@@ -162,11 +212,13 @@ class ReplicaSetRecord:
     pruned_seq: int | None = None
     pruned_because: dict | None = None
     removed_seq: int | None = None
+    labels: dict = attrs.field(factory=dict)
 
 
 @attrs.frozen
 class HistoryState:
-    """The fold's state for one Deployment (namespace/name): immutable; `step` returns a new one."""
+    """The fold's state for one workload (namespace/name): immutable; `step` returns a new one.
+    `deployment` is the workload object itself, whatever its kind."""
 
     namespace: str
     name: str
@@ -178,24 +230,31 @@ class HistoryState:
     records: tuple[ReplicaSetRecord, ...] = ()
     # ReplicaSet key -> (index into records, current object) for those that still exist
     live: dict = attrs.field(factory=dict)
+    kind: str = "Deployment"
+
+    @property
+    def workload(self) -> Workload:
+        return WORKLOADS[self.kind]
 
     @property
     def deployment_key(self) -> bytes:
-        return object_key("apps", "deployments", self.namespace, self.name)
+        return object_key("apps", self.workload.resource, self.namespace, self.name)
 
     @property
     def rs_prefix(self) -> bytes:
-        return collection_prefix("apps", "replicasets", self.namespace)
+        return collection_prefix("apps", self.workload.revision_resource, self.namespace)
 
 
-def initial(namespace: str, name: str) -> HistoryState:
-    return HistoryState(namespace, name)
+def initial(namespace: str, name: str, kind: str = "Deployment") -> HistoryState:
+    if kind not in WORKLOADS:
+        raise ValueError(f"{NAME}: no rollout history for {kind}")
+    return HistoryState(namespace, name, kind=kind)
 
 
 class _Work:
     """A private, mutable working copy of a HistoryState (the fold's inner loop)."""
 
-    __slots__ = ("namespace", "name", "seq", "deployment", "causes", "records", "live", "dkey", "rsp")
+    __slots__ = ("namespace", "name", "seq", "deployment", "causes", "records", "live", "dkey", "rsp", "kind", "workload")
 
     def __init__(self, s: HistoryState):
         self.namespace, self.name, self.seq, self.deployment = s.namespace, s.name, s.seq, s.deployment
@@ -203,9 +262,11 @@ class _Work:
         self.records = list(s.records)
         self.live = dict(s.live)
         self.dkey, self.rsp = s.deployment_key, s.rs_prefix
+        self.kind, self.workload = s.kind, s.workload
 
     def freeze(self) -> HistoryState:
-        return HistoryState(self.namespace, self.name, self.seq, self.deployment, self.causes, tuple(self.records), self.live)
+        return HistoryState(self.namespace, self.name, self.seq, self.deployment, self.causes, tuple(self.records),
+                            self.live, self.kind)
 
     def apply(self, entry: LogEntry) -> None:
         if entry.seq <= self.seq:
@@ -261,13 +322,19 @@ class _Work:
     def _observe(self, rec: ReplicaSetRecord, obj: dict, seq: int) -> ReplicaSetRecord:
         meta = obj.get("metadata") or {}
         ann = meta.get("annotations") or {}
-        tmpl = (obj.get("spec") or {}).get("template") or {}
-        revision = parse_revision(ann)
+        if self.workload.uses_controller_revisions:
+            # No revision-history annotation: the numbers a rollback raised it from are remembered here.
+            tmpl, revision, previous = revision_template(obj), controller_revision_number(obj), rec.previous
+            if rec.revision_seq and rec.revision not in (None, 0, revision):
+                previous = previous + (rec.revision,)
+        else:
+            tmpl, revision, previous = (obj.get("spec") or {}).get("template") or {}, parse_revision(ann), _previous(ann)
         changes: dict[str, Any] = {
             "owner_uid": controller_uid(obj),
-            "previous": _previous(ann),
+            "previous": previous,
             "change_cause": ann.get(CHANGE_CAUSE) or None,
             "template": tmpl,
+            "labels": dict(meta.get("labels") or {}),
         }
         if revision != rec.revision or rec.revision_seq == 0:
             changes["revision"] = revision
@@ -282,7 +349,7 @@ class _Work:
             why["command"] = req.params["command"]
         dep = self.deployment
         owned = dep is not None and dep["metadata"].get("uid") == rec.owner_uid
-        if req.user == DEPLOYMENT_CONTROLLER and owned:
+        if req.user == self.workload.controller and owned:
             limit = (dep.get("spec") or {}).get("revisionHistoryLimit")
             why["reason"] = "RevisionHistoryLimit"
             why["revisionHistoryLimit"] = DEFAULT_HISTORY_LIMIT if limit is None else limit
@@ -327,13 +394,15 @@ class Revision:
     previous_revisions: tuple[int, ...]
     template: dict
     exists: bool
+    revision_kind: str = "ReplicaSet"
+    labels: dict = attrs.field(factory=dict)
 
     def to_json(self) -> dict:
         out: dict[str, Any] = {
             "revision": self.revision,
             "changeCause": self.change_cause,
             "images": list(self.images),
-            "replicaSet": self.replica_set,
+            ("replicaSet" if self.revision_kind == "ReplicaSet" else "controllerRevision"): self.replica_set,
             "createdSeq": self.created_seq,
             "createdAt": rfc3339(self.created_at),
             "prunedSeq": self.pruned_seq,
@@ -348,11 +417,12 @@ class Revision:
 
 
 def revisions(state: HistoryState, include_pruned: bool = False) -> list[Revision]:
-    """The Deployment's revisions as of `state.seq`, by revision number.
+    """The workload's revisions as of `state.seq`, by revision number.
 
     Without `include_pruned`: what kubectl lists, the ReplicaSets that exist and the Deployment
-    controls, one per revision number (the last in name order wins, as kubectl's map does).
-    With it: also every ReplicaSet the Deployment controlled and that is gone.
+    controls, one per revision number (the last in name order wins, as kubectl's map does; the
+    list is by name, the API server's order). With it: also every ReplicaSet the Deployment
+    controlled and that is gone.
     """
     dep = state.deployment
     if dep is None:
@@ -365,7 +435,7 @@ def revisions(state: HistoryState, include_pruned: bool = False) -> list[Revisio
             continue
         row = Revision(rec.revision, rec.change_cause, tuple(images_of(rec.template)), rec.name, rec.created_seq,
                        rec.created_at, rec.pruned_seq, rec.caused_by, rec.pruned_because, rec.previous,
-                       rec.template, rec.removed_seq is None)
+                       rec.template, rec.removed_seq is None, state.workload.revision_kind, rec.labels)
         if row.exists:
             existing[row.revision] = row
         elif include_pruned:
@@ -385,9 +455,9 @@ def _changes(txn: Txn, prefix: bytes, exact: bool = False) -> Iterator[tuple[byt
         yield k[: -(len(SEP) + 8)], from_u64(k[-8:])
 
 
-def relevant_seqs(txn: Txn, namespace: str, name: str, seq: int) -> list[int]:
-    """The seqs (<= `seq`) of every change to the Deployment or to one of its ReplicaSets."""
-    state = initial(namespace, name)
+def relevant_seqs(txn: Txn, namespace: str, name: str, seq: int, kind: str = "Deployment") -> list[int]:
+    """The seqs (<= `seq`) of every change to the workload or to one of its revisions."""
+    state = initial(namespace, name, kind)
     dkey = state.deployment_key
     seqs = {s for _k, s in _changes(txn, dkey, exact=True) if s <= seq}
     rs_keys: set[bytes] = set()
@@ -404,25 +474,25 @@ def relevant_seqs(txn: Txn, namespace: str, name: str, seq: int) -> list[int]:
     return sorted(seqs)
 
 
-def history_at(txn: Txn, namespace: str, name: str, seq: int) -> HistoryState:
-    """The fold of the Deployment's own entries up to `seq`, read through the object index."""
-    entries = (eventlog.read_entry(txn, s) for s in relevant_seqs(txn, namespace, name, seq))
-    state = fold((e for e in entries if e is not None), initial(namespace, name))
+def history_at(txn: Txn, namespace: str, name: str, seq: int, kind: str = "Deployment") -> HistoryState:
+    """The fold of the workload's own entries up to `seq`, read through the object index."""
+    entries = (eventlog.read_entry(txn, s) for s in relevant_seqs(txn, namespace, name, seq, kind))
+    state = fold((e for e in entries if e is not None), initial(namespace, name, kind))
     if state.seq < seq:
         state = attrs.evolve(state, seq=seq)
     return state
 
 
-def history_full(txn: Txn, namespace: str, name: str, seq: int) -> HistoryState:
+def history_full(txn: Txn, namespace: str, name: str, seq: int, kind: str = "Deployment") -> HistoryState:
     """The same answer from a fold of every entry up to `seq` (the reference `history_at` must match)."""
-    state = fold(eventlog.scan_entries(txn, 1, seq), initial(namespace, name))
+    state = fold(eventlog.scan_entries(txn, 1, seq), initial(namespace, name, kind))
     if state.seq < seq:
         state = attrs.evolve(state, seq=seq)
     return state
 
 
 __all__ = [
-    "Cause", "HistoryState", "NAME", "ReplicaSetRecord", "Revision", "fold", "history_at", "history_full",
-    "images_of", "initial", "parse_revision", "relevant_seqs", "revisions", "step", "template_key",
-    "templates_equal", "without_hash",
+    "Cause", "HistoryState", "NAME", "ReplicaSetRecord", "Revision", "WORKLOADS", "Workload", "controller_revision_number",
+    "fold", "history_at", "history_full", "images_of", "initial", "parse_revision", "relevant_seqs", "revision_template",
+    "revisions", "step", "template_key", "templates_equal", "without_hash",
 ]

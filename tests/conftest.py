@@ -2,6 +2,8 @@
 
 import pytest
 
+pytest_plugins = ["tests.etcd_fixtures"]
+
 
 def pytest_addoption(parser):
     parser.addoption("--update-golden", action="store_true", default=False,

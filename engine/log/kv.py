@@ -16,6 +16,17 @@ class StoreError(Exception):
     """The store cannot be opened or read safely (corruption, truncation, wrong format)."""
 
 
+class Conflict(StoreError):
+    """A shared log (etcd) had another writer take the seq this write transaction wanted: the
+    store now holds the winner's entries, and the caller decides its requests again. `committed`
+    is the last seq of the transaction that did land (a batch split over several etcd
+    transactions), else None. Single-writer stores never raise it."""
+
+    def __init__(self, seq: int, committed: int | None = None):
+        super().__init__(f"another writer appended seq {seq} first")
+        self.seq, self.committed = seq, committed
+
+
 class Txn(Protocol):
     def get(self, table: str, key: bytes) -> bytes | None: ...
 

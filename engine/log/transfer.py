@@ -72,12 +72,24 @@ def _import_one(txn: Txn, head, line: str, line_no: int, index_key_of):
         e = from_json_line(line)
     except CodecError as exc:
         raise ImportError_(expected, line_no, str(exc)) from None
-    if e.seq != expected:
-        raise ImportError_(expected, line_no, f"expected seq {expected}, found {e.seq}")
+    try:
+        return apply_entry(txn, head, e)
+    except ValueError as exc:
+        raise ImportError_(e.seq if e.seq == expected else expected, line_no, str(exc)) from None
+
+
+def apply_entry(txn: Txn, head, e):
+    """Append an entry written elsewhere (an import, another writer of a shared log), checking
+    that it continues this log (seq, hash chain, time) and that the reducers derive the object
+    digest it records; ValueError says why not. Returns the new head."""
+    from engine.log.verify import index_key_of
+
+    if e.seq != head.seq + 1:
+        raise ValueError(f"expected seq {head.seq + 1}, found {e.seq}")
     if e.prev_digest != head.digest:
-        raise ImportError_(e.seq, line_no, "hash chain broken: prev_digest does not match the entry before")
+        raise ValueError("hash chain broken: prev_digest does not match the entry before")
     if e.at < head.at:
-        raise ImportError_(e.seq, line_no, "time goes backwards")
+        raise ValueError("time goes backwards")
     key = entry_key(e) if e.changed else None
     prev = eventlog.get_object(txn, key) if key is not None else None
     new = None
@@ -85,9 +97,9 @@ def _import_one(txn: Txn, head, line: str, line_no: int, index_key_of):
         try:
             new = next_object(prev, e)
         except Exception as exc:
-            raise ImportError_(e.seq, line_no, f"reducers cannot apply the entry: {exc}") from None
+            raise ValueError(f"reducers cannot apply the entry: {exc}") from None
         if object_digest(new) != e.outcome.digest:  # type: ignore[union-attr]
-            raise ImportError_(e.seq, line_no, "object digest does not match what the entry derives")
+            raise ValueError("object digest does not match what the entry derives")
     return eventlog.append(txn, e, index_key_of(e), prev, new, head)
 
 

@@ -92,17 +92,17 @@ def run_init(ctx, args) -> int:
         start = parse_time(args.start_time) if args.start_time else int(time.time()) * 1_000_000
     except ValueError as exc:
         raise client_error(f"--start-time: {exc}") from None
-    cluster = Cluster.open(ctx.data)
+    cluster = ctx.open_cluster()
     try:
         if cluster.initialized:
-            raise client_error(f"{ctx.data} already holds a cluster log (seq {cluster.head().seq})")
+            raise client_error(f"{ctx.where} already holds a cluster log (seq {cluster.head().seq})")
         modes = tuple(m.strip() for m in args.authorization_mode.split(",") if m.strip())
         init(cluster, InitOptions(start_time=start, nodes=args.nodes, node_cpu=args.node_cpu,
                                   node_memory=args.node_memory, node_pods=args.node_pods, authorization_modes=modes))
         head = cluster.head()
     finally:
         cluster.close()
-    ctx.out.write(f"cluster initialized in {ctx.data}: {args.nodes + 1} nodes, seq {head.seq} at {rfc3339(head.at)}\n")
+    ctx.out.write(f"cluster initialized in {ctx.where}: {args.nodes + 1} nodes, seq {head.seq} at {rfc3339(head.at)}\n")
     return 0
 
 
@@ -344,15 +344,21 @@ def run_verify(ctx, args) -> int:
     from engine.log.verify import verify
 
     path = ctx.data
-    if not os.path.exists(os.path.join(path, "data.mdb")):
-        raise client_error(f"no kubetape log in {path}")
     damaged = None
-    try:
-        check_file(path)
-        store = LmdbStore(path, read_only=True, check=False)
-    except StoreError as exc:
-        damaged = str(exc)
-        store = LmdbStore(salvage_copy(path), read_only=True, check=False)
+    if ctx.store_spec is not None:  # the log on etcd: opening checks every entry into the local cache
+        try:
+            store = ctx.open_cluster().store
+        except StoreError as exc:
+            return _refused_log(exc)
+    elif not os.path.exists(os.path.join(path, "data.mdb")):
+        raise client_error(f"no kubetape log in {path}")
+    else:
+        try:
+            check_file(path)
+            store = LmdbStore(path, read_only=True, check=False)
+        except StoreError as exc:
+            damaged = str(exc)
+            store = LmdbStore(salvage_copy(path), read_only=True, check=False)
     try:
         with store.begin() as txn:
             report = verify(txn, progress=lambda s, t: output.progress("verify", s, t), deep=not args.shallow)
@@ -373,6 +379,18 @@ def run_verify(ctx, args) -> int:
     elif damaged and report.ok:
         print(f"first bad seq: {report.entries + 1} (the file lost its tail; entries 1 to {report.entries} are good)", file=sys.stderr)
     return 3
+
+
+def _refused_log(exc: StoreError) -> int:
+    """`verify` of an etcd prefix whose entries cannot be a kubetape log (exit 3, first bad seq)."""
+    import re
+
+    print(f"error: {exc}", file=sys.stderr)
+    m = re.search(r"seq (\d+)", str(exc))
+    if m and "unreachable" not in str(exc):
+        print(f"first bad seq: {m.group(1)}", file=sys.stderr)
+        return 3
+    return 1
 
 
 def run_export(ctx, args) -> int:
@@ -402,10 +420,10 @@ def run_import(ctx, args) -> int:
     from engine.api import Cluster
     from engine.log.transfer import ImportError_, import_lines
 
-    cluster = Cluster.open(ctx.data)
+    cluster = ctx.open_cluster()
     try:
         if cluster.initialized:
-            raise client_error(f"{ctx.data} already holds a log (seq {cluster.head().seq}); import needs an empty data folder")
+            raise client_error(f"{ctx.where} already holds a log (seq {cluster.head().seq}); import needs an empty data folder")
         src = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8")
         try:
             n = import_lines(cluster.store, src, progress=lambda k: output.progress("import", k))
@@ -419,7 +437,7 @@ def run_import(ctx, args) -> int:
         output.progress_done()
     finally:
         cluster.close()
-    ctx.out.write(f"imported {n} entries into {ctx.data}, each verified\n")
+    ctx.out.write(f"imported {n} entries into {ctx.where}, each verified\n")
     return 0
 
 
@@ -429,7 +447,12 @@ def run_recover(ctx, args) -> int:
 
     if os.path.exists(os.path.join(args.to, "data.mdb")):
         raise client_error(f"{args.to} already holds a log")
-    src = LmdbStore(salvage_copy(ctx.data), read_only=True, check=False)
+    if ctx.store_spec is not None:  # the good prefix of an etcd log, into an LMDB folder
+        from engine.log.etcd_store import raw_log
+
+        src = raw_log(ctx.store_spec)
+    else:
+        src = LmdbStore(salvage_copy(ctx.data), read_only=True, check=False)
     try:
         with src.begin() as txn:
             raws, bad, why = salvage_entries(txn)

@@ -6,7 +6,15 @@ messages. Two kubetape differences:
 
 - `history` is answered by replaying the log (projections/rollout_history.py), so `--at` shows
   the history as of any moment, `--all` adds the revisions revisionHistoryLimit pruned (with
-  who caused each revision and why it went), and `-o json` gives the rows to machines.
+  who caused each revision and why it went), and `-o json|yaml` gives a Deployment's rows (and,
+  with `--all`, any kind's) to machines. For a DaemonSet or StatefulSet without `--all`,
+  `-o json|yaml` prints what kubectl's GetHistory prints: the object with each revision's
+  template applied (sorted keys, as `get -o json`, where kubectl keeps Go's field order).
+
+DaemonSets and StatefulSets keep their history in ControllerRevisions (history.go
+DaemonSetHistoryViewer / StatefulSetHistoryViewer, rollback.go DaemonSetRollbacker /
+StatefulSetRollbacker): the revisions the object controls and its selector matches; `undo`
+PATCHes the chosen revision's `data` as a strategic merge patch (it replaces spec.template).
 - `status` cannot wait for wall time: while the rollout is not complete it moves the virtual
   clock (a clock record per step, straight to the next moment an actor asked to be woken), so
   the controllers and kubelets make progress, and prints each new kubectl progress line once.
@@ -40,6 +48,7 @@ ANNOTATIONS_TO_SKIP = (
     "deprecated.deployment.rollback.to",
 )
 STATUS_KINDS = ("Deployment", "DaemonSet", "StatefulSet")
+HISTORY_KINDS = STATUS_KINDS
 
 
 def register(subs, common) -> None:
@@ -55,7 +64,9 @@ def register(subs, common) -> None:
     h.add_argument("--revision", type=int, default=0, help="show the pod template of this revision")
     h.add_argument("--all", dest="all_revisions", action="store_true",
                    help="also list revisions pruned by revisionHistoryLimit, with seqs, causes and images")
-    h.add_argument("-o", "--output", choices=["json"], help="json: one object per revision")
+    h.add_argument("-o", "--output", choices=["json", "yaml"],
+                   help="a Deployment's rows (any kind's with --all); a DaemonSet's or StatefulSet's revisions "
+                        "applied to it, as kubectl")
     h.set_defaults(run=run_history)
 
     u = rsubs.add_parser("undo", parents=[common], help="roll back to a previous revision",
@@ -170,45 +181,100 @@ def pod_template_text(template: dict | None, change_cause: str | None = None) ->
     return "".join(w._parts)
 
 
-def history_state(ctx, namespace: str, name: str, seq: int) -> rh.HistoryState:
+def history_state(ctx, namespace: str, name: str, seq: int, kind: str = "Deployment") -> rh.HistoryState:
     cluster = ctx.cluster(boot=False)
     with cluster.store.begin() as txn:
-        return rh.history_at(txn, namespace, name, seq)
+        return rh.history_at(txn, namespace, name, seq, kind)
 
 
 def run_history(ctx, args) -> int:
     at = ctx.at_seq()
     if args.revision < 0:
-        raise client_error("revision must be a positive integer")
+        raise client_error(f"revision must be a positive integer: {args.revision}")
     docs: list[dict] = []
+    printed = 0  # objects printed by kubectl's -o branch (YAML separates them with `---`)
+    as_rows = False  # some target printed kubetape's rows (a Deployment, or --all)
     for rt, name in resolve_targets(ctx, args):
-        if rt.kind != "Deployment":
+        if rt.kind not in HISTORY_KINDS:
             raise _unsupported(rt, "history viewer")
-        _get(ctx, rt, name, at)  # recorded read: authorization and kubectl's NotFound
+        obj = _get(ctx, rt, name, at)  # recorded read: authorization and kubectl's NotFound
         seq = at if at is not None else ctx.cluster(boot=False).head().seq
-        rows = rh.revisions(history_state(ctx, _ns(ctx, rt), name, seq), include_pruned=args.all_revisions)
+        rows = rh.revisions(history_state(ctx, _ns(ctx, rt), name, seq, rt.kind), include_pruned=args.all_revisions)
+        if rt.kind != "Deployment":
+            rows = _selected(obj, rows)
+            if args.output and not args.all_revisions:
+                for applied in _applied_revisions(obj, rows, args.revision):
+                    if args.output == "json":
+                        ctx.out.write(output.to_json(applied) + "\n")
+                    else:
+                        ctx.out.write(("---\n" if printed else "") + output.to_yaml(applied))
+                    printed += 1
+                continue
         ref = output.ref(rt, name)
         with_revision = f"with revision #{args.revision}" if args.revision > 0 else ""
-        if not rows and args.output != "json":
+        if not rows and not args.output:
             ctx.out.write(f"{ref} {with_revision}\nNo rollout history found.\n")
             continue
         if args.revision > 0:
             rows = _pick(rows, args.revision)
             if not rows:
                 raise client_error("unable to find the specified revision")
-        if args.output == "json":
+        if args.output:
+            as_rows = True
             docs += [r.to_json() for r in rows]
             continue
         if args.revision > 0:
             row = rows[0]
-            ctx.out.write(f"{ref} {with_revision}\n{pod_template_text(row.template, row.change_cause)}\n")
+            # Only the Deployment viewer adds the change-cause to the template it prints.
+            cause = row.change_cause if rt.kind == "Deployment" else None
+            ctx.out.write(f"{ref} {with_revision}\n{pod_template_text(row.template, cause)}\n")
         elif args.all_revisions:
             ctx.out.write(f"{ref} \n{_all_table(rows)}\n")
         else:
             ctx.out.write(f"{ref} \n{_kubectl_table(rows)}\n")
-    if args.output == "json":
+    if as_rows and args.output == "json":
         ctx.out.write(json.dumps(docs, indent=4, ensure_ascii=False) + "\n")
+    elif as_rows and args.output == "yaml":
+        ctx.out.write(output.to_yaml(docs))
     return 0
+
+
+def _selected(obj: dict, rows: list[rh.Revision]) -> list[rh.Revision]:
+    """controlledHistory: of the revisions the object controls (the projection's rows), those its
+    selector lists; pruned rows (`--all`) are kept whatever their labels."""
+    from engine.model.selectors import selector_from_label_selector
+
+    selector = selector_from_label_selector((obj.get("spec") or {}).get("selector"))
+    return [r for r in rows if not r.exists or selector.matches(r.labels)]
+
+
+def apply_revision(obj: dict, template: dict) -> dict:
+    """applyDaemonSetHistory / applyStatefulSetHistory: the object with the revision's patch
+    (`{"spec":{"template":{..., "$patch":"replace"}}}`) applied."""
+    from reducers.patch.strategic import strategic_merge_patch
+
+    patch = {"spec": {"template": {**json.loads(json.dumps(template)), "$patch": "replace"}}}
+    return strategic_merge_patch(obj, patch, obj.get("kind", ""))
+
+
+def _applied_revisions(obj: dict, rows: list[rh.Revision], revision: int) -> list[dict]:
+    """kubectl's `-o json|yaml` branch: GetHistory's map (one object per revision number, the
+    last listed wins), the chosen revision or all of them by number; managedFields omitted."""
+    by_number: dict[int, rh.Revision] = {}
+    for r in rows:
+        by_number[r.revision] = r
+    if revision > 0:
+        if revision not in by_number:
+            raise client_error("unable to find the specified revision")
+        numbers = [revision]
+    else:
+        numbers = sorted(by_number)
+    out = []
+    for n in numbers:
+        applied = apply_revision(obj, by_number[n].template)
+        applied["metadata"] = {k: v for k, v in applied["metadata"].items() if k != "managedFields"}
+        out.append(applied)
+    return out
 
 
 def _pick(rows: list[rh.Revision], revision: int) -> list[rh.Revision]:
@@ -228,7 +294,8 @@ def _kubectl_table(rows: list[rh.Revision]) -> str:
 def _all_table(rows: list[rh.Revision]) -> str:
     from log_tools.printers.table import tabwrite
 
-    lines = ["REVISION\tPREVIOUS\tREPLICASET\tIMAGES\tSEQ\tCREATED\tCAUSED-BY\tPRUNED\tCHANGE-CAUSE"]
+    source = "CONTROLLERREVISION" if any(r.revision_kind == "ControllerRevision" for r in rows) else "REPLICASET"
+    lines = [f"REVISION\tPREVIOUS\t{source}\tIMAGES\tSEQ\tCREATED\tCAUSED-BY\tPRUNED\tCHANGE-CAUSE"]
     for r in rows:
         by = f"{r.caused_by.user}@{r.caused_by.seq}" if r.caused_by else "<unknown>"
         lines.append("\t".join([
@@ -248,8 +315,6 @@ def _pruned_text(r: rh.Revision) -> str:
 
 
 def _unsupported(rt: ResourceType, what: str) -> StatusError:
-    if rt.kind in ("DaemonSet", "StatefulSet"):
-        return client_error(f"kubetape does not keep ControllerRevision history for {rt.qualified} yet")
     return client_error(f'no {what} has been implemented for "{_group_kind(rt)}"')
 
 
@@ -315,17 +380,21 @@ def rollback_patch(dep: dict, rs: dict) -> list[dict]:
 
 def run_undo(ctx, args) -> int:
     errors: list[StatusError] = []
+    # cmdutil.PrintFlagsWithDryRunStrategy: the NamePrinter's operation gets the dry-run suffix.
+    suffix = {"client": " (dry run)", "server": " (server dry run)"}.get(args.dry_run, "")
     for rt, name in resolve_targets(ctx, args):
         try:
             text = _undo_one(ctx, args, rt, name)
         except StatusError as e:
             errors.append(e)
             continue
-        ctx.out.write(f"{output.ref(rt, name)} {text}\n")
+        ctx.out.write(f"{output.ref(rt, name)} {text}{suffix}\n")
     return _print_errors(ctx, errors)
 
 
 def _undo_one(ctx, args, rt: ResourceType, name: str) -> str:
+    if rt.kind in ("DaemonSet", "StatefulSet"):
+        return _undo_controller_revision(ctx, args, rt, name)
     if rt.kind != "Deployment":
         raise _unsupported(rt, "rollbacker")
     to_revision = args.to_revision
@@ -344,7 +413,69 @@ def _undo_one(ctx, args, rt: ResourceType, name: str) -> str:
                                 params={"patchType": "json"}, dry_run=args.dry_run == "server")
     if resp.error:
         raise client_error(f"failed restoring revision {to_revision}: {resp.error.message}")
-    return "rolled back" + (" (server dry run)" if args.dry_run == "server" else "")
+    return "rolled back"
+
+
+# --- DaemonSet / StatefulSet: ControllerRevisions ---------------------------------------------------
+
+
+def controlled_history(ctx, obj: dict) -> list[dict]:
+    """history.go controlledHistory: the namespace's ControllerRevisions the object's selector
+    lists (a recorded LIST with that labelSelector) and that the object controls, in list order."""
+    from engine.model.selectors import selector_from_label_selector
+
+    meta = obj["metadata"]
+    selector = str(selector_from_label_selector((obj.get("spec") or {}).get("selector")))
+    resp = ctx.client().list("controllerrevisions", meta.get("namespace") or ctx.namespace, label_selector=selector)
+    if resp.error:
+        raise client_error(f"unable to find history controlled by {obj.get('kind')} {meta['name']}: "
+                           f"{resp.error.message}")
+    return [h for h in resp.obj["items"] if rh.controller_uid(h) == meta.get("uid")]
+
+
+def find_history(to_revision: int, histories: list[dict]) -> dict | None:
+    """rollback.go findHistory: revision N (the first listed), or with 0 the second highest."""
+    if to_revision == 0:
+        if len(histories) <= 1:
+            return None
+        return sorted(histories, key=lambda h: rh.controller_revision_number(h) or 0)[-2]
+    return next((h for h in histories if rh.controller_revision_number(h) == to_revision), None)
+
+
+def current_patch(obj: dict) -> dict:
+    """getDaemonSetPatch / getStatefulSetPatch: the object's template as its controller records
+    it in a revision (the controllers' own function, so the comparison is theirs)."""
+    if obj.get("kind") == "StatefulSet":
+        from engine.controllers.statefulset.revisions import revision_data
+
+        return revision_data(obj)
+    from engine.controllers.daemonset.history import get_patch
+
+    return get_patch(obj)
+
+
+def _undo_controller_revision(ctx, args, rt: ResourceType, name: str) -> str:
+    """DaemonSetRollbacker / StatefulSetRollbacker.Rollback."""
+    to_revision = args.to_revision
+    if to_revision < 0:
+        raise client_error(f"unable to find specified revision {to_revision} in history")
+    obj = _get(ctx, rt, name)
+    histories = controlled_history(ctx, obj)
+    if to_revision == 0 and len(histories) <= 1:
+        raise client_error("no last revision to roll back to")
+    chosen = find_history(to_revision, histories)
+    if chosen is None:
+        raise client_error(f"unable to find specified revision {to_revision} in history")
+    if args.dry_run == "client":
+        applied = apply_revision(obj, rh.revision_template(chosen))
+        return "will roll back to " + pod_template_text((applied.get("spec") or {}).get("template"))
+    if current_patch(obj) == chosen.get("data"):
+        return f"skipped rollback (current template already matches revision {to_revision})"
+    resp = ctx.client().request("patch", rt, _ns(ctx, rt), name, body=chosen.get("data"),
+                                params={"patchType": "strategic"}, dry_run=args.dry_run == "server")
+    if resp.error:
+        raise client_error(f"failed restoring revision {to_revision}: {resp.error.message}")
+    return "rolled back"
 
 
 # --- pause / resume / restart -------------------------------------------------------------------

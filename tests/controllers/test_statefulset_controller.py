@@ -420,3 +420,59 @@ def test_a_refused_claim_fails_its_pod_create():
     c.cluster.path.admission.pop()
     c.cluster.advance(2 * S)
     assert pod_names(c) == ["web-0"] and sorted(claims(c)) == ["www-web-0"]
+
+
+def _revisions(c) -> dict[str, dict]:
+    return {r["metadata"]["name"]: r for r in must(c.list("controllerrevisions"))["items"]}
+
+
+def test_a_revision_carries_the_sets_annotations_template_labels_and_hash_and_keeps_them_when_renumbered():
+    # newRevision: the set's annotations (a `--record` change-cause among them) are copied at
+    # creation; UpdateControllerRevision on a rollback changes only the number.
+    c = boot()
+    sts = statefulset(replicas=1)
+    sts["metadata"]["annotations"] = {"kubernetes.io/change-cause": "create"}
+    must(c.create(sts))
+    run_pod(c, "web-0")
+    first = status(c)["updateRevision"]
+    must(c.patch("sts", "web", {"metadata": {"annotations": {"kubernetes.io/change-cause": "set image 1.25"}},
+                                "spec": {"template": {"spec": {"containers": [{"name": "nginx", "image": "nginx:1.25"}]}}}}))
+    run_pod(c, "web-0")
+    second = status(c)["updateRevision"]
+    revs = _revisions(c)
+    assert revs[first]["metadata"]["annotations"] == {"kubernetes.io/change-cause": "create"}
+    assert revs[second]["metadata"]["annotations"] == {"kubernetes.io/change-cause": "set image 1.25"}
+    hash_ = second[len("web-"):]
+    assert revs[second]["metadata"]["labels"] == {"app": "web", "controller.kubernetes.io/hash": hash_}
+    ref = revs[second]["metadata"]["ownerReferences"][0]
+    assert (ref["kind"], ref["name"], ref["controller"], ref["blockOwnerDeletion"]) == ("StatefulSet", "web", True, True)
+    # The pod's controller-revision-hash label is the revision's *name*.
+    assert revision_of(c, "web-0") == second
+    # kubectl's rollout undo: revision 1's data as a strategic merge patch.
+    must(c.patch("sts", "web", revs[first]["data"]))
+    run_pod(c, "web-0")
+    revs = _revisions(c)
+    assert (revs[first]["revision"], revs[second]["revision"]) == (3, 2)
+    assert revs[first]["metadata"]["annotations"] == {"kubernetes.io/change-cause": "create"}
+    st = status(c)
+    assert st["currentRevision"] == st["updateRevision"] == first == revision_of(c, "web-0")
+
+
+def test_truncation_keeps_the_revisions_pods_still_run_and_the_current_one():
+    # A partition holds web-0 at the first revision: with revisionHistoryLimit 0 the revisions
+    # nothing uses go, the current one (status.currentRevision) and those pods run stay.
+    c = boot()
+    must(c.create(statefulset(replicas=2, partition=1, history_limit=0)))
+    run_pod(c, "web-0")
+    run_pod(c, "web-1")
+    first = status(c)["updateRevision"]
+    for image in ("nginx:1.25", "nginx:1.26"):
+        must(c.patch("sts", "web", {"spec": {"template": {"spec": {"containers": [{"name": "nginx", "image": image}]}}}}))
+        c.cluster.advance(60 * S)
+        run_pod(c, "web-1")
+    st = status(c)
+    third = st["updateRevision"]
+    assert (st["currentRevision"], revision_of(c, "web-0"), revision_of(c, "web-1")) == (first, first, third)
+    assert st["currentReplicas"] == 1 and st["updatedReplicas"] == 1
+    assert sorted(_revisions(c)) == sorted([first, third])  # the 1.25 revision went: no pod runs it
+    assert [r["revision"] for r in sorted(_revisions(c).values(), key=lambda r: r["revision"])] == [1, 3]

@@ -22,10 +22,15 @@ def foundation_actors():
     return [GarbageCollector(), NamespaceController()]
 
 
-@pytest.fixture(params=["memory", "lmdb"])
+@pytest.fixture(params=["memory", "lmdb", "etcd"])
 def cluster(request, tmp_path):
     actors = foundation_actors()
-    c = Cluster.memory(actors=actors) if request.param == "memory" else Cluster.open(str(tmp_path / "data"), actors=actors)
+    if request.param == "etcd":  # the log on a 3-member etcd cluster, state in a local cache
+        from engine.log.etcd_store import EtcdStore
+
+        c = Cluster(EtcdStore(request.getfixturevalue("etcd_url")), actors=actors)
+    else:
+        c = Cluster.memory(actors=actors) if request.param == "memory" else Cluster.open(str(tmp_path / "data"), actors=actors)
     yield booted(c)
     c.close()
 

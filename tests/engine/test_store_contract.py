@@ -1,15 +1,21 @@
-"""One contract, every store: the LMDB store and the in-memory store must behave the same."""
+"""One contract, every store: the LMDB, in-memory and etcd stores must behave the same."""
 
 import pytest
 
+from engine.log.eventlog import u64
 from engine.log.kv import prefix_end
 from engine.log.lmdb_store import LmdbStore
 from engine.log.memory_store import MemoryStore
 
 
-@pytest.fixture(params=["lmdb", "memory"])
+@pytest.fixture(params=["lmdb", "memory", "etcd"])
 def store(request, tmp_path):
-    s = LmdbStore(str(tmp_path / "log")) if request.param == "lmdb" else MemoryStore()
+    if request.param == "etcd":
+        from engine.log.etcd_store import EtcdStore
+
+        s = EtcdStore(request.getfixturevalue("etcd_url"))
+    else:
+        s = LmdbStore(str(tmp_path / "log")) if request.param == "lmdb" else MemoryStore()
     yield s
     s.close()
 
@@ -54,10 +60,10 @@ class TestStoreContract:
 
     def test_tables_are_separate(self, store):
         with store.begin(write=True) as t:
-            t.put("log", b"k", b"log")
-            t.put("meta", b"k", b"meta")
+            t.put("log", u64(1), b"log")  # the log table's keys are seqs (etcd keys them by seq)
+            t.put("meta", u64(1), b"meta")
         with store.begin() as t:
-            assert t.get("log", b"k") == b"log" and t.get("meta", b"k") == b"meta"
+            assert t.get("log", u64(1)) == b"log" and t.get("meta", u64(1)) == b"meta"
 
 
 def test_prefix_end():

@@ -219,6 +219,17 @@ def test_undo_skips_missing_and_refuses_like_kubectl(k):
     assert err == 'error: no rollout history found for deployment "web"\n'
 
 
+def test_undo_dry_run_prints_the_template_with_the_printers_dry_run_suffix(k):
+    # rollout_undo.go: PrintFlagsWithDryRunStrategy completes the NamePrinter's operation with
+    # "%s (dry run)"; the Deployment rollbacker's operation is the bare pod template.
+    seeded(k)
+    before = head_seq(k.data)
+    out, _ = k("rollout", "undo", f"deployment/{D}", "--dry-run=client")
+    assert out.startswith(f"deployment.apps/{D} Pod Template:\n") and out.endswith("\n (dry run)\n")
+    assert "wangyanglinux/myapp:v2" in out
+    assert not [e for e in entries(k.data, verb="patch", resource="deployments") if e.seq > before]
+
+
 def test_pause_resume_and_their_errors(k):
     seeded(k, versions=(2,))
     assert k("rollout", "pause", f"deployment/{D}")[0] == f"deployment.apps/{D} paused\n"
