@@ -63,18 +63,20 @@ class Cluster:
 
     @classmethod
     def open(cls, path: str, *, read_only: bool = False, durable: bool = True, actors=None) -> "Cluster":
-        return cls(LmdbStore(path, read_only=read_only, durable=durable), read_only=read_only, actors=actors)
+        return cls(_with_keyring(LmdbStore(path, read_only=read_only, durable=durable), path), read_only=read_only, actors=actors)
 
     @classmethod
     def open_store(cls, spec: str | None, data: str, *, read_only: bool = False, actors=None) -> "Cluster":
         """`spec` None: the LMDB log in `data`; `etcd://...`: the log on etcd, cached under `data`."""
         from engine.log.stores import open_store
 
-        return cls(open_store(spec, data, read_only=read_only), read_only=read_only, actors=actors)
+        return cls(_with_keyring(open_store(spec, data, read_only=read_only), data), read_only=read_only, actors=actors)
 
     @classmethod
-    def memory(cls, actors=None) -> "Cluster":
-        return cls(MemoryStore(), actors=actors)
+    def memory(cls, actors=None, keyring=None) -> "Cluster":
+        store = MemoryStore()
+        store.keyring = keyring
+        return cls(store, actors=actors)
 
     def close(self) -> None:
         self.store.close()
@@ -242,6 +244,15 @@ class Cluster:
         r = e.request
         logsetup.debug("kubetape", "request", seq=e.seq, user=r.user, verb=r.verb, resource=r.resource, namespace=r.namespace,
                   name=r.name, code=resp.code)
+
+
+def _with_keyring(store: Store, data: str) -> Store:
+    """Encryption at rest: the data folder's keys (`DATA/encryption/`) live beside the log, never in it."""
+    if os.path.isdir(os.path.join(data, "encryption")):
+        from engine.crypto.keyring import load_keyring
+
+        store.keyring = load_keyring(data)  # type: ignore[attr-defined]
+    return store
 
 
 def _fields(req: Request) -> dict:

@@ -26,6 +26,8 @@ class InitOptions:
     node_memory: str = "8Gi"
     node_pods: str = "110"
     authorization_modes: tuple[str, ...] = ("AlwaysAllow",)
+    # Encryption at rest, as recorded (resources and provider:key names; the keys stay outside the log).
+    encryption: dict | None = None
 
 
 def _req(verb: str, resource: str, body: dict, *, user=APISERVER, group="", version="v1", namespace="", name="", sub="") -> Request:
@@ -90,6 +92,8 @@ def init(cluster: Cluster, opts: InitOptions) -> None:
             "nodes": {"workers": opts.nodes, "cpu": opts.node_cpu, "memory": opts.node_memory, "pods": opts.node_pods},
         },
     }
+    if opts.encryption:
+        settings["spec"]["encryption"] = opts.encryption
     reqs.append(_req("create", "clusters", settings, group="config.kubetape.io", version="v1alpha1",
                      user=("system:kubetape:bootstrap", ("system:masters", "system:authenticated"))))
     for ns in ("default", "kube-system", "kube-public", "kube-node-lease"):

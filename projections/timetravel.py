@@ -32,6 +32,10 @@ def object_at(txn: Txn, key: bytes, seq: int) -> dict | None:
     for s in reversed(pending):
         entry = eventlog.read_entry(txn, s)
         obj = next_object(obj, entry)
+    if obj is not None and "$sealed" in obj:  # encrypted at rest: read with the store's keys
+        from engine.crypto.seal import unseal_value
+
+        obj = unseal_value(txn, obj)
     return obj
 
 

@@ -37,6 +37,9 @@ def entry_key(entry) -> bytes | None:
 def index_key(entry) -> bytes | None:
     """The idx_obj key of an entry: its object, or its collection (empty name) for lists."""
     req = entry.request
+    if (req.group, req.resource) == ("kubetape.io", "datakeys") and req.name:  # forgetting a secret's key is about the secret
+        target = req.body.get("resource", "secrets") if isinstance(req.body, dict) else "secrets"
+        return object_key("", target, req.namespace, req.name)
     if not req.resource or req.group == "kubetape.io":
         return None
     key = entry_key(entry)

@@ -42,6 +42,8 @@ def next_object(prev: dict | None, entry: LogEntry) -> dict | None:
     rt = rtype_of(entry)
     verb, sub = req.verb, req.subresource
     decided = entry.outcome.decided  # type: ignore[union-attr]
+    if "$state" in decided:  # encrypted at rest: the entry carries its sealed result (engine/crypto/seal.py)
+        return clone(decided["$state"]) if decided["$state"] is not None else None
     if verb == "create" and not sub:
         return _created(rt, entry, decided)
     if prev is None:

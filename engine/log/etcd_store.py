@@ -213,6 +213,10 @@ class _EtcdTxn:
         self.pending = pending
         self.settled: bytes | None = None
 
+    @property
+    def keyring(self):  # encryption at rest: the cache's keys (engine/crypto)
+        return getattr(self._t, "keyring", None)
+
     def get(self, table, key):
         return self._t.get(table, key)
 
@@ -372,6 +376,14 @@ class EtcdStore:
                 self._head_rev = int(kv["create_revision"])
                 n += 1
         return n
+
+    @property
+    def keyring(self):
+        return getattr(self.cache, "keyring", None)
+
+    @keyring.setter
+    def keyring(self, kr) -> None:  # encryption at rest: read and write transactions see the keys
+        self.cache.keyring = kr
 
     # --- the contract --------------------------------------------------------------------------
 

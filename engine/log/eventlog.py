@@ -9,7 +9,7 @@ Tables (see kv.TABLES):
               so an object's state at any seq costs a seek and a handful of reduces.
 - `idx_time`  time (u64 BE) -> first seq at that time (one row per distinct time).
 - `idx_obj`   object key + seq -> ``: every entry naming an object (reads and denials too).
-- `idx_user`  user + seq -> ``.
+- `idx_user`  user + seq -> `` (and the impersonating sender + seq when `--as` was used).
 - `owners`    owner uid + object key -> ``: dependents, for the garbage collector.
 - `idx_node`  spec.nodeName + object key -> the pod's scheduling facts (`node_row`): every pod by
               the node it is bound to (unbound pods under the empty name), for the scheduler and
@@ -81,6 +81,8 @@ def append(txn: Txn, entry: LogEntry, key: bytes | None, prev_obj: dict | None, 
     if entry.at != head.at or head.seq == 0:
         txn.put("idx_time", u64(entry.at), seq_b)
     txn.put("idx_user", entry.request.user.encode() + SEP + seq_b, b"")
+    if entry.request.impersonator:  # the real sender answers for what it did as someone else
+        txn.put("idx_user", entry.request.impersonator.encode() + SEP + seq_b, b"")
     if key is not None:
         txn.put("idx_obj", key + SEP + seq_b, b"")
         if entry.changed:
@@ -222,12 +224,23 @@ def scan_raw(txn: Txn, start: int = 1, stop: int | None = None) -> Iterator[tupl
 
 def get_object(txn: Txn, key: bytes) -> dict | None:
     raw = txn.get("objects", key)
-    return None if raw is None else unpack(raw)
+    if raw is None:
+        return None
+    obj = unpack(raw)
+    return _unseal(txn, obj) if "$sealed" in obj else obj
 
 
 def scan_objects(txn: Txn, prefix: bytes) -> Iterator[tuple[bytes, dict]]:
     for k, v in txn.scan("objects", prefix, prefix_end(prefix)):
-        yield bytes(k), unpack(v)
+        obj = unpack(v)
+        yield bytes(k), (_unseal(txn, obj) if "$sealed" in obj else obj)
+
+
+def _unseal(txn: Txn, obj: dict) -> dict:
+    """An object stored encrypted (engine/crypto/seal.py), read with the store's keyring."""
+    from engine.crypto.seal import unseal_value
+
+    return unseal_value(txn, obj)
 
 
 def dependents(txn: Txn, owner_uid: str) -> list[bytes]:

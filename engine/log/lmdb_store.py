@@ -87,11 +87,12 @@ def _damaged(exc: Exception) -> StoreError:
 
 
 class _LmdbTxn:
-    __slots__ = ("_txn", "_dbs")
+    __slots__ = ("_txn", "_dbs", "keyring")
 
-    def __init__(self, txn: lmdb.Transaction, dbs: dict):
+    def __init__(self, txn: lmdb.Transaction, dbs: dict, keyring=None):
         self._txn = txn
         self._dbs = dbs
+        self.keyring = keyring  # encryption at rest (engine/crypto): None when not configured
 
     def get(self, table: str, key: bytes) -> bytes | None:
         try:
@@ -143,6 +144,7 @@ class LmdbStore:
     def __init__(self, path: str, *, read_only: bool = False, durable: bool = True, check: bool = True):
         self.path = path
         self.read_only = read_only
+        self.keyring = None  # set by the cluster when the data folder has an encryption configuration
         if check:
             check_file(path)
         if read_only and not os.path.exists(os.path.join(path, "data.mdb")):
@@ -172,7 +174,7 @@ class LmdbStore:
             raise StoreError("the log is open read-only")
         txn = self.env.begin(write=write)
         try:
-            yield _LmdbTxn(txn, self._dbs)
+            yield _LmdbTxn(txn, self._dbs, self.keyring)
         except BaseException:
             txn.abort()
             raise

@@ -86,10 +86,12 @@ class MemoryStore:
 
     def __init__(self) -> None:
         self._tables = {name: _Table() for name in TABLES}
+        self.keyring = None  # encryption at rest (engine/crypto), set by the cluster
 
     @contextmanager
     def begin(self, write: bool = False):
         txn = _MemTxn(self._tables, write)
+        txn.keyring = self.keyring
         try:
             yield txn
         except BaseException:

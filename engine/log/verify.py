@@ -63,6 +63,8 @@ class _Rebuild:
             self.tables["idx_time"][u64(e.at)] = seq_b
             self._last_at = e.at
         self.tables["idx_user"][e.request.user.encode() + SEP + seq_b] = b""
+        if e.request.impersonator:
+            self.tables["idx_user"][e.request.impersonator.encode() + SEP + seq_b] = b""
         if index_key is not None:
             self.tables["idx_obj"][index_key + SEP + seq_b] = b""
         if key is None or not e.changed:

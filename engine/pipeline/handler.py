@@ -31,6 +31,18 @@ from reducers.storage import next_object, to_scale
 
 NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # upstream's utilrand alphabet (no vowels, no 0/1/3)
 _CLOCK = ("kubetape.io", "clock")
+_DATAKEYS = ("kubetape.io", "datakeys")  # `ktape secrets forget`: destroy an object's data key
+
+
+def _seals(txn: Txn, req: Request) -> bool:
+    kr = getattr(txn, "keyring", None)
+    return kr is not None and kr.seals(req.group, req.resource)
+
+
+def _seal(txn: Txn, seq: int, req: Request, outcome, new):
+    from engine.crypto.seal import seal_entry
+
+    return seal_entry(txn.keyring, seq, req, outcome, new)  # type: ignore[attr-defined]
 
 
 @attrs.frozen
@@ -83,6 +95,12 @@ class RequestPath:
         try:
             if (req.group, req.resource) == _CLOCK:
                 written = _Written(None, None, self._advance(req, head), None)
+            elif (req.group, req.resource) == _DATAKEYS:
+                self._authenticate(req)
+                # shredding a secret's data needs what deleting the secret needs
+                target = req.body.get("resource", "secrets") if isinstance(req.body, dict) else "secrets"
+                self._authorize(view, attrs.evolve(req, group="", resource=target))
+                written = _Written(None, None, self._forget(txn, req, record), None)
             else:
                 rt = self._rtype(req)
                 self._authenticate(req)
@@ -93,11 +111,16 @@ class RequestPath:
                     written = self._write(view, rt, req, head, seq)
         except _Refused as r:
             outcome = Denied(r.stage, r.error.code, r.error.reason, r.error.message)
+            if record and req.is_write and _seals(txn, req):
+                req, outcome, _n, _p = _seal(txn, seq, req, outcome, None)
             entry = LogEntry(seq, head.at, req, outcome, head.digest)
             if record:
                 head = eventlog.append(txn, entry, index_key(entry), None, None, head)
             return Response(entry, None, r.error), head
         outcome = written.outcome
+        if record and req.is_write and _seals(txn, req):  # encryption at rest: payloads leave as ciphertext
+            req, outcome, new, packed = _seal(txn, seq, req, outcome, written.new)
+            written = attrs.evolve(written, new=new, packed=packed)
         at = outcome.decided["to"] if (req.group, req.resource) == _CLOCK else head.at
         entry = LogEntry(seq, at, req, outcome, head.digest)
         if isinstance(outcome, Conflicted):
@@ -311,6 +334,30 @@ class RequestPath:
         errors = validate(new, prev)
         if errors:
             raise _Refused("validation", invalid(rt.kind, rt.group, new.get("metadata", {}).get("name", ""), errors))
+
+    # --- crypto-shredding ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _forget(txn: Txn, req: Request, record: bool = True):
+        """Destroy the data keys of one encrypted object; its history stays, unreadable.
+        A read-only path (record=False) only checks that there is something to forget. The keys go
+        before the entry commits: a crash in between leaves the secret unreadable without the record
+        of why (the other order could leave a record of a shredding that did not happen)."""
+        from engine.crypto.seal import object_id
+
+        kr = getattr(txn, "keyring", None)
+        target = (req.body or {}).get("resource", "secrets") if isinstance(req.body, dict) else "secrets"
+        if req.verb != "delete" or not req.namespace or not req.name:
+            raise _Refused("validation", bad_request("forget needs a namespace and a name"))
+        if kr is None:
+            raise _Refused("validation", bad_request("encryption at rest is not configured for this cluster "
+                                                     "(ktape init --encryption-provider-config FILE)"))
+        oid = object_id(target, req.namespace, req.name)
+        gone = kr.forget(oid) if record else kr.dek_ids(oid)
+        if not gone:
+            raise _Refused("storage", StatusError(404, "NotFound", f'{target} "{req.name}" has no data key in namespace '
+                                                                   f'"{req.namespace}" (it was never written encrypted, or was forgotten already)'))
+        return Admitted(200, {"forgotten": gone})
 
     # --- the clock -------------------------------------------------------------------------------
 

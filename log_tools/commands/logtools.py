@@ -28,6 +28,8 @@ def register(subs, common) -> None:
     p.add_argument("--node-memory", default="8Gi")
     p.add_argument("--node-pods", default="110")
     p.add_argument("--authorization-mode", default="AlwaysAllow", help="comma-separated chain, e.g. AlwaysDeny")
+    p.add_argument("--encryption-provider-config", metavar="FILE",
+                   help="apiserver.config.k8s.io/v1 EncryptionConfiguration: encrypt Secrets (and ConfigMaps) at rest")
     p.set_defaults(run=run_init)
 
     p = subs.add_parser("log", parents=[common], help="list the recorded requests",
@@ -92,13 +94,23 @@ def run_init(ctx, args) -> int:
         start = parse_time(args.start_time) if args.start_time else int(time.time()) * 1_000_000
     except ValueError as exc:
         raise client_error(f"--start-time: {exc}") from None
+    if args.encryption_provider_config:  # refuse a bad configuration before anything is written
+        from log_tools.commands.secrets import validate_file
+
+        validate_file(args.encryption_provider_config)
     cluster = ctx.open_cluster()
     try:
         if cluster.initialized:
             raise client_error(f"{ctx.where} already holds a cluster log (seq {cluster.head().seq})")
         modes = tuple(m.strip() for m in args.authorization_mode.split(",") if m.strip())
+        encryption = None
+        if args.encryption_provider_config:
+            from log_tools.commands.secrets import install
+
+            encryption = install(ctx, cluster, args.encryption_provider_config)
         init(cluster, InitOptions(start_time=start, nodes=args.nodes, node_cpu=args.node_cpu,
-                                  node_memory=args.node_memory, node_pods=args.node_pods, authorization_modes=modes))
+                                  node_memory=args.node_memory, node_pods=args.node_pods, authorization_modes=modes,
+                                  encryption=encryption))
         head = cluster.head()
     finally:
         cluster.close()

@@ -163,6 +163,14 @@ def steps() -> list[Step]:
         ["metrics", "set", "deploy/web", "--cpu", "120%"],
         ["advance", "30s"],
         ["get", "hpa,deploy", "web"],
+        # --- audit -------------------------------------------------------------------------------
+        "Audit queries, answered from the log's indexes: jane deletes a StatefulSet pod; who did it, and what went?",
+        ["delete", "pod", "nginx-statefulset-0", "--as", "jane"],
+        ["audit", "--resource", "pods", "--name", "nginx-statefulset-0", "--verb", "delete", "--diff"],
+        "Everything a controller's ServiceAccount changed, every refusal, and one change as an audit.k8s.io/v1 Event.",
+        ["audit", "--user", "system:serviceaccount:kube-system:statefulset-controller", "--writes", "--tail", "5"],
+        ["audit", "--outcome", "denied"],
+        ["audit", "--resource", "hpa", "--name", "web", "--writes", "-o", "jsonl", "--tail", "1"],
         # --- the admission chapter ------------------------------------------------------------------
         "Admission: the seed's ResourceQuota in its own namespace; the quota controller fills used/hard.",
         ["create", "namespace", "quota-demo"],

@@ -1,6 +1,6 @@
-"""Deviations from kubectl/Kubernetes found while reviewing the seed controller-chapter goldens
-(fixtures/scenarios/seed-*). Each test states upstream's behaviour and fails today (strict xfail):
-when one starts passing, drop its marker and regenerate the goldens that show the behaviour.
+"""Deviations from kubectl/Kubernetes once found while reviewing the seed controller-chapter
+goldens (fixtures/scenarios/seed-*), now fixed: each test states upstream's behaviour. A new
+deviation found later starts here as a strict xfail until it is fixed.
 """
 
 from __future__ import annotations

@@ -1,0 +1,1 @@
+"""Encryption at rest: EncryptionConfiguration providers, per-object data keys, sealing of payloads."""
