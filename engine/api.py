@@ -32,10 +32,13 @@ def default_actors() -> list:
     from engine.controllers.cronjob import CronJobController
     from engine.controllers.daemonset import DaemonSetController
     from engine.controllers.deployment import DeploymentController
+    from engine.controllers.endpoints import (EndpointsController, EndpointSliceController,
+                                              EndpointSliceMirroringController, ServiceLBController)
     from engine.controllers.garbage_collector import GarbageCollector
     from engine.controllers.hpa import HorizontalPodAutoscalerController
     from engine.controllers.job import JobController, TTLAfterFinishedController
     from engine.controllers.namespace import NamespaceController
+    from engine.controllers.nodeipam import NodeIPAMController
     from engine.controllers.podgc import PodGarbageCollector
     from engine.controllers.replicaset import ReplicaSetController, ReplicationManager
     from engine.controllers.resourcequota import ResourceQuotaController
@@ -47,7 +50,9 @@ def default_actors() -> list:
 
     return [GarbageCollector(), NamespaceController(), ResourceQuotaController(), HorizontalPodAutoscalerController(), DeploymentController(), ReplicaSetController(),
             ReplicationManager(), StatefulSetController(), VolumeBinder(), DaemonSetController(), CronJobController(), JobController(),
-            TTLAfterFinishedController(), PodGarbageCollector(), Scheduler(), NodeMonitor(), Kubelet(), EvictionManager()]
+            TTLAfterFinishedController(), EndpointsController(), EndpointSliceController(), EndpointSliceMirroringController(),
+            ServiceLBController(),
+            NodeIPAMController(), PodGarbageCollector(), Scheduler(), NodeMonitor(), Kubelet(), EvictionManager()]
 
 
 class Cluster:

@@ -10,12 +10,15 @@ import attrs
 
 from engine.api import Cluster
 from engine.errors import StatusError
+from engine.pipeline.allocators import well_known_ips
 from engine.pipeline.identity import node_identity
 from engine.records import Request
 from engine.runtime.loop import clock_request
 
 APISERVER = ("system:apiserver", ("system:masters", "system:authenticated"))
 KUBE_VERSION = "v1.32.4"
+LB_RANGE = "172.18.255.200-172.18.255.250"  # simulated load-balancer pool (MetalLB-style, on the nodes' network)
+PROXY_MODES = ("ipvs", "iptables", "userspace")
 
 
 @attrs.frozen
@@ -28,6 +31,9 @@ class InitOptions:
     authorization_modes: tuple[str, ...] = ("AlwaysAllow",)
     # Encryption at rest, as recorded (resources and provider:key names; the keys stay outside the log).
     encryption: dict | None = None
+    service_cidr: str = "10.96.0.0/12"  # kubeadm's --service-cidr
+    node_port_range: str = "30000-32767"  # --service-node-port-range
+    proxy_mode: str = "ipvs"  # kube-proxy --proxy-mode: ipvs | iptables | userspace
 
 
 def _req(verb: str, resource: str, body: dict, *, user=APISERVER, group="", version="v1", namespace="", name="", sub="") -> Request:
@@ -86,8 +92,10 @@ def init(cluster: Cluster, opts: InitOptions) -> None:
         "spec": {
             "kubernetesVersion": KUBE_VERSION,
             "authorization": {"modes": list(opts.authorization_modes)},
-            "serviceCIDR": "10.96.0.0/12",
-            "nodePortRange": "30000-32767",
+            "serviceCIDR": opts.service_cidr,
+            "nodePortRange": opts.node_port_range,
+            "proxyMode": opts.proxy_mode,
+            "loadBalancerIPRange": LB_RANGE,
             "podCIDR": "10.244.0.0/16",
             "nodes": {"workers": opts.nodes, "cpu": opts.node_cpu, "memory": opts.node_memory, "pods": opts.node_pods},
         },
@@ -103,16 +111,31 @@ def init(cluster: Cluster, opts: InitOptions) -> None:
         who = node_identity(name)
         reqs.append(_req("create", "nodes", node, user=(who.name, who.groups)))
         reqs.append(_req("update", "nodes", {**node, "status": status}, name=name, sub="status", user=(who.name, who.groups)))
+    api_ip, dns_ip = well_known_ips(opts.service_cidr)
     reqs.append(_req("create", "services", {
         "apiVersion": "v1", "kind": "Service",
         "metadata": {"name": "kubernetes", "labels": {"component": "apiserver", "provider": "kubernetes"}},
-        "spec": {"clusterIP": "10.96.0.1", "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": 6443}]},
+        "spec": {"clusterIP": api_ip, "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": 6443}]},
     }, namespace="default"))
+    # The apiserver's endpoint reconciler publishes its own address for the selector-less `kubernetes` Service.
+    master_ip = node_manifest(node_names(opts)[0], 0, opts)[1]["addresses"][0]["address"]
+    reqs.append(_req("create", "endpoints", {
+        "apiVersion": "v1", "kind": "Endpoints",
+        "metadata": {"name": "kubernetes", "labels": {"endpointslice.kubernetes.io/skip-mirror": "true"}},
+        "subsets": [{"addresses": [{"ip": master_ip}], "ports": [{"name": "https", "port": 6443, "protocol": "TCP"}]}],
+    }, namespace="default"))
+    reqs.append(_req("create", "endpointslices", {
+        "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+        "metadata": {"name": "kubernetes", "labels": {"kubernetes.io/service-name": "kubernetes"}},
+        "addressType": "IPv4",
+        "endpoints": [{"addresses": [master_ip], "conditions": {"ready": True}}],
+        "ports": [{"name": "https", "port": 6443, "protocol": "TCP"}],
+    }, group="discovery.k8s.io", namespace="default"))
     reqs.append(_req("create", "services", {
         "apiVersion": "v1", "kind": "Service",
         "metadata": {"name": "kube-dns", "labels": {"k8s-app": "kube-dns", "kubernetes.io/cluster-service": "true",
                                                     "kubernetes.io/name": "CoreDNS"}},
-        "spec": {"clusterIP": "10.96.0.10", "selector": {"k8s-app": "kube-dns"}, "ports": [
+        "spec": {"clusterIP": dns_ip, "selector": {"k8s-app": "kube-dns"}, "ports": [
             {"name": "dns", "port": 53, "protocol": "UDP", "targetPort": 53},
             {"name": "dns-tcp", "port": 53, "protocol": "TCP", "targetPort": 53},
             {"name": "metrics", "port": 9153, "protocol": "TCP", "targetPort": 9153}]},

@@ -39,6 +39,16 @@ class Client:
 
     def request(self, verb: str, resource: str | ResourceType, namespace: str = "", name: str = "", *,
                 body: Any = None, subresource: str = "", params: dict | None = None, dry_run: bool = False) -> Response:
+        return self.cluster.submit(self.make(verb, resource, namespace, name, body=body, subresource=subresource,
+                                             params=params, dry_run=dry_run))
+
+    def requests(self, reqs: list[Request]) -> list[Response]:
+        """Several requests in one transaction (one durable commit), then the actors settle."""
+        return self.cluster.submit_batch(reqs)
+
+    def make(self, verb: str, resource: str | ResourceType, namespace: str = "", name: str = "", *,
+             body: Any = None, subresource: str = "", params: dict | None = None, dry_run: bool = False) -> Request:
+        """The Request `request` would send, as this client's user."""
         rt = rtype(resource)
         user, groups, impersonator = self._identity()
         params = dict(params or {})
@@ -48,7 +58,7 @@ class Client:
                       namespace=namespace if rt.namespaced else "", name=name, subresource=subresource,
                       body=body, user=user, groups=groups, impersonator=impersonator, dry_run=dry_run,
                       params={k: v for k, v in params.items() if v is not None})
-        return self.cluster.submit(req)
+        return req
 
     # --- kubectl-shaped helpers ----------------------------------------------------------------
 

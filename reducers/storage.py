@@ -20,6 +20,7 @@ from reducers.clone import clone
 from reducers.defaults import apply_defaults
 from reducers.hpa_convert import v1_to_v2
 from reducers.patch import apply_patch, json_patch
+from reducers.services import apply_allocation, prepare_update
 
 # Kinds whose create keeps the status the client sent (kubelets register nodes with status).
 _KEEP_STATUS_ON_CREATE = frozenset({"Node", "Event", "Cluster"})
@@ -73,6 +74,8 @@ def next_object(prev: dict | None, entry: LogEntry) -> dict | None:
         raise ValueError(f"entry {entry.seq}: verb {verb!r} does not change objects")
     new = apply_defaults(new, copy=False)
     new = _mutated(new, decided)
+    if rt.kind == "Service":
+        apply_allocation(prepare_update(new, prev), decided)
     meta = new.setdefault("metadata", {})
     pmeta = prev.get("metadata", {})
     for f in _SYSTEM_META:
@@ -134,6 +137,8 @@ def _created(rt: ResourceType, entry: LogEntry, decided: dict) -> dict:
     if rt.kind == "Pod":
         # podStrategy.PrepareForCreate: the class is computed once, after mutating admission
         obj.setdefault("status", {})["qosClass"] = qos_class(obj.get("spec"))
+    if rt.kind == "Service":
+        apply_allocation(obj, decided)
     if rt.kind == "DaemonSet":
         _template_generation(obj, None)
     if rt.kind == "Job":

@@ -17,6 +17,9 @@ Tables (see kv.TABLES):
 - `idx_usage` namespace + quota bucket -> summed quota usage of the objects there
               (`engine.quota.index`), so quota admission and the quota controller read totals.
 - `timers`    due time + actor + key -> ``: work actors asked to be woken for.
+- `idx_alloc` `ip`/`np`/`lb` + NUL + cluster IP / node port (u16 BE) / load-balancer IP -> the
+              Service's object key: what the Service allocators hold (`reducers.services`), so
+              an allocation checks a value with one lookup.
 
 Everything but `log` is derived: `verify` and `rebuild` recompute it from the log alone.
 """
@@ -31,6 +34,7 @@ from engine.log.kv import StoreError, Txn, prefix_end
 from engine.quota import index as _usage
 from engine.records import GENESIS_DIGEST, LogEntry
 from reducers.keys import collection_prefix, object_key, split_key  # noqa: F401  (re-exported)
+from reducers.services import alloc_rows
 
 SNAPSHOT_EVERY = 16
 SEP = b"\x00"
@@ -110,6 +114,8 @@ def materialize(txn: Txn, seq: int, key: bytes, prev_obj: dict | None, new_obj: 
         txn.put("owners", uid.encode() + SEP + key, b"")
     _usage.apply(lambda k: txn.get(_usage.TABLE, k), lambda k, v: txn.put(_usage.TABLE, k, v),
                  lambda k: txn.delete(_usage.TABLE, k), key, prev_obj, new_obj)
+    if key.startswith(SERVICE_PREFIX):
+        update_alloc(txn, key, prev_obj, new_obj)
     if key.startswith(POD_PREFIX):
         old_row = node_row(key, prev_obj)
         new_row = node_row(key, new_obj)
@@ -140,6 +146,17 @@ def _owner_uids(obj: dict | None) -> set[str]:
 
 
 POD_PREFIX = collection_prefix("", "pods", None)
+SERVICE_PREFIX = collection_prefix("", "services", None)
+
+
+def update_alloc(txn, key: bytes, prev_obj: dict | None, new_obj: dict | None) -> None:
+    """Move a Service's `idx_alloc` rows from what it held to what it holds now."""
+    old, new = alloc_rows(prev_obj), alloc_rows(new_obj)
+    for row in old - new:
+        if txn.get("idx_alloc", row) == key:
+            txn.delete("idx_alloc", row)
+    for row in new - old:
+        txn.put("idx_alloc", row, key)
 _TERMINAL = ("Succeeded", "Failed")
 
 

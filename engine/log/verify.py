@@ -20,6 +20,7 @@ from engine.log.eventlog import SEP, SNAPSHOT_EVERY, u64
 from engine.log.kv import Txn
 from engine.records import GENESIS_DIGEST, LogEntry
 from reducers.keys import entry_key, index_key
+from reducers.services import alloc_rows
 from reducers.storage import next_object
 
 
@@ -53,7 +54,7 @@ class _Rebuild:
 
     def __init__(self) -> None:
         self.objects: dict[bytes, dict] = {}
-        self.tables: dict[str, dict[bytes, bytes]] = {t: {} for t in ("versions", "idx_time", "idx_obj", "idx_user", "owners", "idx_node", "idx_usage")}
+        self.tables: dict[str, dict[bytes, bytes]] = {t: {} for t in ("versions", "idx_time", "idx_obj", "idx_user", "owners", "idx_node", "idx_alloc", "idx_usage")}
         self._since_snapshot: dict[bytes, int] = {}
         self._last_at: int | None = None
 
@@ -90,6 +91,14 @@ class _Rebuild:
             owners[uid.encode() + SEP + key] = b""
         usage = self.tables["idx_usage"]
         quota_index.apply(usage.get, usage.__setitem__, lambda k: usage.pop(k, None), key, prev, new)
+        if key.startswith(eventlog.SERVICE_PREFIX):
+            alloc = self.tables["idx_alloc"]
+            old_rows, new_rows = alloc_rows(prev), alloc_rows(new)
+            for row in old_rows - new_rows:
+                if alloc.get(row) == key:
+                    del alloc[row]
+            for row in new_rows - old_rows:
+                alloc[row] = key
         if key.startswith(eventlog.POD_PREFIX):
             nodes = self.tables["idx_node"]
             old_row, new_row = eventlog.node_row(key, prev), eventlog.node_row(key, new)

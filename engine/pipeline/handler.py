@@ -105,7 +105,9 @@ class RequestPath:
                 rt = self._rtype(req)
                 self._authenticate(req)
                 self._authorize(view, req)
-                if req.verb in ("get", "list", "watch"):
+                if req.verb == "get" and req.subresource == "proxy":
+                    written = self._proxy(view, req, head, seq)
+                elif req.verb in ("get", "list", "watch"):
                     written = _Written(None, None, Admitted(200), self._read(view, rt, req))
                 else:
                     written = self._write(view, rt, req, head, seq)
@@ -191,6 +193,73 @@ class RequestPath:
             "items": items,
         }
 
+    # --- services/proxy: a connection through kube-proxy ----------------------------------------
+
+    def _proxy(self, view: View, req: Request, head: Head, seq: int) -> "_Written":
+        """Which backend kube-proxy sends this connection to (`projections.kube_proxy`); the choice,
+        and the round-robin position or random seed behind it, are the entry's decided values."""
+        from projections import kube_proxy
+        from projections.netstate import StateReader
+
+        svc = view.get("", "services", req.namespace, req.name)
+        if svc is None:
+            raise _Refused("storage", not_found("services", "", req.name))
+        sport = kube_proxy.service_port(svc, req.params.get("port"))
+        if sport is None:
+            raise _Refused("storage", StatusError(503, "ServiceUnavailable",
+                                                  f'no service port "{req.params.get("port")}" found for service "{req.name}"'))
+        pool = kube_proxy.backends(StateReader(view.txn), svc, sport)
+        if not pool:
+            raise _Refused("storage", StatusError(503, "ServiceUnavailable", f'no endpoints available for service "{req.name}"'))
+        mode = (view.cluster().get("spec") or {}).get("proxyMode") or "ipvs"
+        node = str(req.params.get("node") or "")
+        pkey = sport.get("name") or str(sport.get("port"))
+        decided: dict = {"mode": mode, "node": node, "port": pkey}
+        key = object_key("", "services", req.namespace, req.name)
+        spec = svc.get("spec") or {}
+        if spec.get("sessionAffinity") == "ClientIP":  # the client's last backend, while it lasts and is still ready
+            timeout = int((((spec.get("sessionAffinityConfig") or {}).get("clientIP") or {}).get("timeoutSeconds")) or 10800)
+            client_from = str(req.params.get("from") or "")
+            last = self._last_proxy(view, key, lambda e: str(e.request.params.get("from") or "") == client_from
+                                    and e.outcome.decided.get("port") == pkey)
+            if last is not None and head.at - last.at <= timeout * 1_000_000:
+                prev = last.outcome.decided.get("backend") or {}
+                kept = next((b for b in pool if b.ip == prev.get("ip")), None)
+                if kept is not None:
+                    decided["affinity"] = "ClientIP"
+                    decided["backend"] = {"pod": kept.pod, "namespace": kept.namespace, "ip": kept.ip, "port": kept.port,
+                                          "node": kept.node}
+                    return _Written(None, None, Admitted(200, decided),
+                                    {"backend": decided["backend"], "backends": len(pool), "mode": mode})
+        cursor = seed = 0
+        if mode == "iptables":
+            seed = decided["seed"] = kube_proxy.draw(f"proxy:{head.digest}:{seq}")
+        else:
+            last = self._last_proxy(view, key, lambda e: e.outcome.decided.get("node") == node and e.outcome.decided.get("port") == pkey
+                                    and e.outcome.decided.get("mode") == mode and "rr" in e.outcome.decided)
+            cursor = decided["rr"] = int(last.outcome.decided["rr"]) + 1 if last is not None else 0
+        b = kube_proxy.pick(mode, pool, cursor, seed)
+        decided["backend"] = {"pod": b.pod, "namespace": b.namespace, "ip": b.ip, "port": b.port, "node": b.node}
+        return _Written(None, None, Admitted(200, decided), {"backend": decided["backend"], "backends": len(pool), "mode": mode})
+
+    @staticmethod
+    def _last_proxy(view: View, key: bytes, match, limit: int = 4096) -> LogEntry | None:
+        """The newest admitted `services/proxy` entry of this Service that `match`es, read back from
+        the Service's own entries (the idx_obj index, newest first, at most `limit` of them)."""
+        from engine.log.eventlog import SEP, from_u64, read_entry
+        from engine.log.kv import prefix_end
+
+        prefix = key + SEP
+        for n, (k, _v) in enumerate(view.txn.scan("idx_obj", prefix, prefix_end(prefix), reverse=True)):
+            if n >= limit:
+                break
+            e = read_entry(view.txn, from_u64(bytes(k[len(prefix):])))
+            if e is None or e.request.subresource != "proxy" or not isinstance(e.outcome, Admitted):
+                continue
+            if match(e):
+                return e
+        return None
+
     # --- writes --------------------------------------------------------------------------------
 
     def _write(self, view: View, rt: ResourceType, req: Request, head: Head, seq: int):
@@ -241,6 +310,8 @@ class RequestPath:
             warnings += self._check_patched_fields(req, new)
         if verb != "delete" and new is not None:
             self._validate(rt, new, prev)
+            if rt.kind == "Service" and not req.subresource:
+                new = self._allocate(view, req, head, seq, prev, new, probe, decided)
         for plugin in self.admission:
             try:
                 plugin.validate(AdmissionContext(req, rt, view, prev, new, op))
@@ -326,6 +397,22 @@ class RequestPath:
         if view.get(req.group, req.resource, req.namespace if rt.namespaced else "", name) is not None:
             raise _Refused("storage", already_exists(rt.plural, rt.group, name))
         return name
+
+    @staticmethod
+    def _allocate(view: View, req: Request, head: Head, seq: int, prev: dict | None, new: dict, probe: LogEntry,
+                  decided: dict) -> dict:
+        """ClusterIP and NodePorts (`allocators`), recorded as decided values, then the object again."""
+        from engine.pipeline.allocators import ServiceAllocator
+
+        key = object_key(req.group, req.resource, req.namespace, new["metadata"]["name"])
+        try:
+            allocated = ServiceAllocator(view, key, f"{head.digest}:{seq}").allocate(prev, new)
+        except StatusError as e:
+            raise _Refused("storage", e) from None
+        if not allocated:
+            return new
+        decided["allocated"] = allocated  # the probe shares this dict: fold again with the allocation
+        return next_object(prev, probe)
 
     @staticmethod
     def _validate(rt: ResourceType, new: dict, prev: dict | None) -> None:

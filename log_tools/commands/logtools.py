@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 
 from engine.clock import parse_duration, parse_time, rfc3339, rfc3339_micro
@@ -30,6 +31,9 @@ def register(subs, common) -> None:
     p.add_argument("--authorization-mode", default="AlwaysAllow", help="comma-separated chain, e.g. AlwaysDeny")
     p.add_argument("--encryption-provider-config", metavar="FILE",
                    help="apiserver.config.k8s.io/v1 EncryptionConfiguration: encrypt Secrets (and ConfigMaps) at rest")
+    p.add_argument("--service-cidr", default="10.96.0.0/12", help="Service ClusterIP range (kubeadm's --service-cidr)")
+    p.add_argument("--service-node-port-range", default="30000-32767", help="NodePort range")
+    p.add_argument("--proxy-mode", default="ipvs", help="kube-proxy mode: ipvs (default), iptables or userspace")
     p.set_defaults(run=run_init)
 
     p = subs.add_parser("log", parents=[common], help="list the recorded requests",
@@ -90,6 +94,17 @@ def run_init(ctx, args) -> int:
 
     if args.nodes < 0:
         raise client_error("--nodes must be >= 0")
+    from engine.bootstrap import PROXY_MODES
+    from engine.pipeline.allocators import check_range
+
+    why = check_range(args.service_cidr)
+    if why:
+        raise client_error(f"--service-cidr: {why}")
+    if not re.fullmatch(r"(\d+)-(\d+)", args.service_node_port_range) or \
+            not 0 < int(args.service_node_port_range.split("-")[0]) <= int(args.service_node_port_range.split("-")[1]) < 65536:
+        raise client_error(f"--service-node-port-range: {args.service_node_port_range!r} is not a port range like 30000-32767")
+    if args.proxy_mode not in PROXY_MODES:
+        raise client_error(f"--proxy-mode: unknown mode {args.proxy_mode!r} (ipvs, iptables or userspace)")
     try:
         start = parse_time(args.start_time) if args.start_time else int(time.time()) * 1_000_000
     except ValueError as exc:
@@ -110,7 +125,9 @@ def run_init(ctx, args) -> int:
             encryption = install(ctx, cluster, args.encryption_provider_config)
         init(cluster, InitOptions(start_time=start, nodes=args.nodes, node_cpu=args.node_cpu,
                                   node_memory=args.node_memory, node_pods=args.node_pods, authorization_modes=modes,
-                                  encryption=encryption))
+                                  encryption=encryption,
+                                  service_cidr=args.service_cidr, node_port_range=args.service_node_port_range,
+                                  proxy_mode=args.proxy_mode))
         head = cluster.head()
     finally:
         cluster.close()

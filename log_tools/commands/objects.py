@@ -471,6 +471,10 @@ def _related(ctx, rt: ResourceType, obj: dict, at: int | None) -> dict:
     if rt.kind in _POD_OWNERS:
         resp = ctx.client().list("pods", obj["metadata"].get("namespace"), at=at)
         return {} if resp.error else {"pods": resp.obj["items"]}
+    if rt.kind == "Service":  # kubectl lists the Service's EndpointSlices by their service-name label
+        resp = ctx.client().list("endpointslices.discovery.k8s.io", obj["metadata"].get("namespace"), at=at,
+                                 label_selector=f"kubernetes.io/service-name={obj['metadata']['name']}")
+        return {} if resp.error else {"endpointslices": resp.obj["items"]}
     if rt.kind != "Deployment":
         return {}
     meta = obj["metadata"]

@@ -5,8 +5,9 @@ seed's controller-chapter commands as a user would type them (the ReplicationCon
 ReplicaSets, the Deployment with apply, label, scale and the three patch types, time travel and
 a diff, deletes with cascade), then the Deployment chapter in short: the rollouts of v2..v4 with
 --record, the history, undo and undo --to-revision, the canary (pause and resume) and
-revisionHistoryLimit 0; it ends with the log, the pods, a state `--at` an earlier moment and
-`ktape verify`.
+revisionHistoryLimit 0, the other workloads, and the Service chapter (ClusterIP, DNS, the
+service-based canary through the simulated kube-proxy, headless, NodePort, ExternalName, proxy
+rules); it ends with the log, the pods, a state `--at` an earlier moment and `ktape verify`.
 
 Commands run with the repository's `fixtures/` folder as the working directory (restored after),
 so manifest paths read `manifests/rc.yaml` and what `--record` writes does not depend on where
@@ -53,6 +54,7 @@ def _mark(name: str, argv: list[str]) -> Callable[[dict], list[str]]:
 
 def steps() -> list[Step]:
     f = lambda name: f"manifests/{name}"  # noqa: E731  (relative to fixtures/, the working directory)
+    svc = lambda name: f"scenarios/seed-services/files/{name}"  # noqa: E731
     deploy = "deployment/nginx-deploy"
     return [
         "A new cluster: every bootstrap step is a record in the log.",
@@ -163,6 +165,31 @@ def steps() -> list[Step]:
         ["metrics", "set", "deploy/web", "--cpu", "120%"],
         ["advance", "30s"],
         ["get", "hpa,deploy", "web"],
+        # --- the Service chapter -------------------------------------------------------------------
+        "Services (the seed's Service chapter): myapp gets a ClusterIP from 10.96.0.0/12 and Endpoints of its ready pods.",
+        ["apply", "-f", svc("myapp-deploy-v1.yaml")],
+        ["apply", "-f", svc("clusterIp-svc.yaml")],
+        ["rollout", "status", "deployment/myapp-deploy-v1"],
+        ["get", "svc,ep", "myapp"],
+        "CoreDNS registered it (dig -t A myapp.default.svc.cluster.local. @10.96.0.10).",
+        ["dns", "resolve", "myapp.default.svc.cluster.local."],
+        "The service-based canary: one v2 pod beside three v1 pods behind one selector; ipvs round robin splits 400 connections 3:1.",
+        ["apply", "-f", svc("myapp-deploy-v2.yaml")],
+        ["rollout", "status", "deployment/myapp-deploy-v2"],
+        ["curl", "myapp", "-c", "400"],
+        "A headless Service (clusterIP: None): no proxy, DNS answers every ready pod.",
+        ["apply", "-f", svc("headless-svc.yaml")],
+        ["dns", "resolve", "myapp-headless"],
+        "NodePort by upgrading myapp (its ClusterIP stays, a port from 30000-32767 is added), reached through a node.",
+        ["apply", "-f", svc("myapp-service.yaml")],
+        ["get", "svc", "myapp"],
+        ["curl", "myapp", "--via-node", "node1", "-c", "4"],
+        "ExternalName: a CNAME to hub.hongfu.com, no endpoints.",
+        ["apply", "-f", svc("ExternalName-svc.yaml")],
+        ["dns", "resolve", "my-service-1"],
+        "What each kube-proxy mode installs per node: iptables rules grow with services x endpoints, ipvs stays per service.",
+        ["proxy", "rules"],
+        ["proxy", "rules", "--what-if", "2000x10"],
         # --- audit -------------------------------------------------------------------------------
         "Audit queries, answered from the log's indexes: jane deletes a StatefulSet pod; who did it, and what went?",
         ["delete", "pod", "nginx-statefulset-0", "--as", "jane"],

@@ -1387,6 +1387,43 @@ def _describe_endpoints(obj: dict, events: list | None, now: float, related: dic
     return w.render()
 
 
+def _describe_endpoint_slice(obj: dict, events: list | None, now: float, related: dict) -> str:
+    """describe.go's describeEndpointSliceV1."""
+    w = _Writer()
+    w.write(0, f"Name:\t{_meta(obj, 'name', '')}\n")
+    w.write(0, f"Namespace:\t{_meta(obj, 'namespace', '')}\n")
+    print_labels_multiline(w, "Labels", _meta(obj, "labels"))
+    print_annotations_multiline(w, "Annotations", _meta(obj, "annotations"))
+    w.write(0, f"AddressType:\t{obj.get('addressType', '')}\n")
+    ports = obj.get("ports") or []
+    if not ports:
+        w.write(0, "Ports: <unset>\n")
+    else:
+        w.write(0, "Ports:\n")
+        w.write(1, "Name\tPort\tProtocol\n")
+        w.write(1, "----\t----\t--------\n")
+        for p in ports:
+            port = "<unset>" if p.get("port") is None else str(_int(p.get("port")))
+            w.write(1, f"{p.get('name') or '<unset>'}\t{port}\t{p.get('protocol', '')}\n")
+    eps = obj.get("endpoints") or []
+    if not eps:
+        w.write(0, "Endpoints: <none>\n")
+    else:
+        w.write(0, "Endpoints:\n")
+        for ep in eps:
+            w.write(1, f"- Addresses:\t{', '.join(ep.get('addresses') or []) or '<none>'}\n")
+            w.write(2, "Conditions:\n")
+            ready = (ep.get("conditions") or {}).get("ready")
+            w.write(3, f"Ready:\t{'<unset>' if ready is None else str(bool(ready)).lower()}\n")
+            w.write(2, f"Hostname:\t{ep['hostname'] if ep.get('hostname') is not None else '<unset>'}\n")
+            if ep.get("targetRef"):
+                w.write(2, f"TargetRef:\t{ep['targetRef'].get('kind', '')}/{ep['targetRef'].get('name', '')}\n")
+            w.write(2, f"NodeName:\t{ep['nodeName'] if ep.get('nodeName') is not None else '<unset>'}\n")
+            w.write(2, f"Zone:\t{ep['zone'] if ep.get('zone') is not None else '<unset>'}\n")
+    _events(w, events, now)
+    return w.render()
+
+
 def _describe_config_map(obj: dict, events: list | None, now: float, related: dict) -> str:
     w = _Writer()
     w.write(0, f"Name:\t{_meta(obj, 'name', '')}\n")
@@ -1773,6 +1810,7 @@ _DESCRIBERS: dict[str, Callable[[dict, list | None, float, dict], str]] = {
     "Node": _describe_node,
     "Service": _describe_service,
     "Endpoints": _describe_endpoints,
+    "EndpointSlice": _describe_endpoint_slice,
     "ConfigMap": _describe_config_map,
     "Secret": _describe_secret,
     "ServiceAccount": _describe_service_account,

@@ -1060,16 +1060,112 @@ def _go_service_port(port: Mapping[str, Any], protocol: str) -> str:
     )
 
 
+def _is_ip(value: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
+
+
+_VALID_IP = "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)"
+
+
+def _go_strings(values: list) -> str:
+    return "[]string{" + ", ".join(go_quote(_s(v)) for v in values) + "}"
+
+
+def _cluster_ips(spec: Mapping[str, Any]) -> list:
+    return [v for v in _l(spec.get("clusterIPs"))]
+
+
+def _validate_service_cluster_ips(spec: Mapping[str, Any], stype: str) -> list[FieldError]:
+    """`ValidateServiceClusterIPsRelatedFields` (single-stack cluster: IPv4 families only)."""
+    if stype == "ExternalName":
+        return []
+    errs: list[FieldError] = []
+    cip, cips = _s(spec.get("clusterIP")), _cluster_ips(spec)
+    if cip:
+        if not cips:
+            errs.append(FieldError("Required", "spec.clusterIPs", "", ""))
+        elif cips[0] != cip:
+            errs.append(GoFieldError("Invalid", "spec.clusterIPs", _go_strings(cips), "first value must match `clusterIP`"))
+    elif cips:
+        errs.append(GoFieldError("Invalid", "spec.clusterIPs", _go_strings(cips), "must be empty when `clusterIP` is not specified"))
+    for i, fam in enumerate(_l(spec.get("ipFamilies"))):
+        if fam not in ("IPv4", "IPv6"):
+            errs.append(FieldError("NotSupported", f"spec.ipFamilies[{i}]", fam, supported=("IPv4", "IPv6")))
+    policy = spec.get("ipFamilyPolicy")
+    if policy is not None and policy not in ("PreferDualStack", "RequireDualStack", "SingleStack"):
+        errs.append(FieldError("NotSupported", "spec.ipFamilyPolicy", policy,
+                               supported=("PreferDualStack", "RequireDualStack", "SingleStack")))
+    bad = False
+    for i, ip in enumerate(cips):
+        if i == 0 and ip == "None":
+            if len(cips) > 1:
+                bad = True
+                errs.append(GoFieldError("Invalid", "spec.clusterIPs", _go_strings(cips), "'None' must be the first and only value"))
+            continue
+        if not _is_ip(_s(ip)):
+            bad = True
+            errs.append(FieldError("Invalid", f"spec.clusterIPs[{i}]", _s(ip), _VALID_IP))
+    if len(cips) > 2:
+        errs.append(GoFieldError("Invalid", "spec.clusterIPs", _go_strings(cips), "may only hold up to 2 values"))
+    if not bad and len(cips) > 1:
+        errs.append(GoFieldError("Invalid", "spec.clusterIPs", _go_strings(cips), "may specify no more than one IP for each IP family"))
+    return errs
+
+
+def _headless(spec: Mapping[str, Any]) -> bool:
+    cips = _cluster_ips(spec)
+    return (len(cips) == 1 and cips[0] == "None") or (not cips and spec.get("clusterIP") == "None")
+
+
+def _validate_service_update(spec: Mapping[str, Any], ospec: Mapping[str, Any]) -> list[FieldError]:
+    """`validateUpgradeDowngradeClusterIPs`: a cluster IP may not change once set."""
+    if "ExternalName" in (spec.get("type"), ospec.get("type")):
+        return []
+    if _headless(spec) and _headless(ospec):
+        return []
+    new, old = _cluster_ips(spec), _cluster_ips(ospec)
+    errs: list[FieldError] = []
+    if len(old) == len(new):
+        for i, ip in enumerate(old):
+            if ip != new[i]:
+                errs.append(GoFieldError("Invalid", f"spec.clusterIPs[{i}]", _go_strings(new), "may not change once set"))
+    elif len(old) > len(new):
+        if not new:
+            errs.append(GoFieldError("Invalid", "spec.clusterIPs[0]", _go_strings(new), "primary clusterIP can not be unset"))
+        elif old[0] != new[0]:
+            errs.append(GoFieldError("Invalid", "spec.clusterIPs[0]", _go_strings(new), "may not change once set"))
+    elif old and new[0] != old[0]:
+        errs.append(GoFieldError("Invalid", "spec.clusterIPs[0]", _go_strings(new), "may not change once set"))
+    return errs
+
+
 def _validate_service(obj: Mapping[str, Any], old: Mapping[str, Any] | None) -> list[FieldError]:
+    """`ValidateService` (+ `ValidateServiceUpdate`), in upstream's order."""
     spec = _m(obj.get("spec"))
     errs: list[FieldError] = []
+    if old is not None:
+        errs.extend(_validate_service_update(spec, _m(old.get("spec"))))
     stype = spec.get("type", "ClusterIP")
     stype = "ClusterIP" if stype is None else _s(stype)
-    headless = spec.get("clusterIP") == "None"
+    headless = _headless(spec)
     ports = _l(spec.get("ports"))
     if not ports and not headless and stype != "ExternalName":
         errs.append(FieldError("Required", "spec.ports", "", ""))
-    if stype == "ExternalName":
+    if stype in ("LoadBalancer", "NodePort") and headless:
+        errs.append(FieldError("Invalid", "spec.clusterIPs[0]", "None", f"may not be set to 'None' for {stype} services"))
+    elif stype == "ExternalName":
+        if _cluster_ips(spec) or spec.get("clusterIP"):
+            errs.append(FieldError("Forbidden", "spec.clusterIPs", "", "may not be set for ExternalName services"))
+        if _l(spec.get("ipFamilies")):
+            errs.append(FieldError("Forbidden", "spec.ipFamilies", "", "may not be set for ExternalName services"))
+        if spec.get("ipFamilyPolicy") is not None:
+            errs.append(FieldError("Forbidden", "spec.ipFamilyPolicy", "", "may not be set for ExternalName services"))
         cname = _s(spec.get("externalName"))
         if cname.endswith("."):
             cname = cname[:-1]
@@ -1115,12 +1211,26 @@ def _validate_service(obj: Mapping[str, Any], old: Mapping[str, Any] | None) -> 
         errs.append(FieldError("Required", "spec.sessionAffinity", "", ""))
     elif sa not in ("ClientIP", "None"):
         errs.append(FieldError("NotSupported", "spec.sessionAffinity", sa, supported=("ClientIP", "None")))
+    errs.extend(_validate_service_cluster_ips(spec, stype))
+    for i, ip in enumerate(_l(spec.get("externalIPs"))):
+        if not _is_ip(_s(ip)):
+            errs.append(FieldError("Invalid", f"spec.externalIPs[{i}]", _s(ip), _VALID_IP))
     if stype not in SERVICE_TYPES:
         errs.append(FieldError("NotSupported", "spec.type", stype, supported=SERVICE_TYPES))
     if stype == "ClusterIP":
         for i, port in enumerate(ports):
             if _i(_m(port).get("nodePort")):
                 errs.append(FieldError("Forbidden", f"spec.ports[{i}].nodePort", "", "may not be used when `type` is 'ClusterIP'"))
+    seen_np: set[tuple[str, int]] = set()
+    for i, port in enumerate(ports):
+        port = _m(port)
+        np = _i(port.get("nodePort")) or 0
+        if not np:
+            continue
+        key = (_s(port.get("protocol") or "TCP"), np)
+        if key in seen_np:
+            errs.append(FieldError("Duplicate", f"spec.ports[{i}].nodePort", np))
+        seen_np.add(key)
     seen: set[tuple[str, int]] = set()
     for i, port in enumerate(ports):
         port = _m(port)
@@ -1129,6 +1239,15 @@ def _validate_service(obj: Mapping[str, Any], old: Mapping[str, Any] | None) -> 
         if key in seen:
             errs.append(GoFieldError("Duplicate", f"spec.ports[{i}]", _go_service_port(port, proto)))
         seen.add(key)
+    if spec.get("allocateLoadBalancerNodePorts") is not None and stype != "LoadBalancer":
+        errs.append(FieldError("Forbidden", "spec.allocateLoadBalancerNodePorts", "", "may only be used when `type` is 'LoadBalancer'"))
+    etp = spec.get("externalTrafficPolicy")
+    external = stype in ("LoadBalancer", "NodePort") or (stype == "ClusterIP" and bool(_l(spec.get("externalIPs"))))
+    if not external:
+        if etp:
+            errs.append(FieldError("Invalid", "spec.externalTrafficPolicy", _s(etp), "may only be set for externally-accessible services"))
+    elif etp and etp not in ("Cluster", "Local"):
+        errs.append(FieldError("NotSupported", "spec.externalTrafficPolicy", _s(etp), supported=("Cluster", "Local")))
     return errs
 
 
@@ -1270,6 +1389,13 @@ def _validate_node(obj: Mapping[str, Any], old: Mapping[str, Any] | None) -> lis
             errs.append(GoFieldError("Duplicate", idx, _go_taint(t), "taints must be unique by key and effect pair"))
             continue
         seen.setdefault(effect, set()).add(key)
+    if old is not None:  # ValidateNodeUpdate: a podCIDR is set once, by the node IPAM controller
+        olds, news = _l(_m(old.get("spec")).get("podCIDRs")), _l(_m(obj.get("spec")).get("podCIDRs"))
+        why = 'node updates may not change podCIDR except from "" to valid'
+        if olds and len(olds) != len(news):
+            errs.append(FieldError("Forbidden", "spec.podCIDRs", "", why))
+        elif olds:
+            errs.extend(FieldError("Forbidden", f"spec.podCIDRs[{i}]", "", why) for i, v in enumerate(olds) if v != news[i])
     return errs
 
 
