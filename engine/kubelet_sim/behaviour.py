@@ -19,7 +19,7 @@ pipes, `sleep infinity`, `tail -f`) runs until it is stopped. With neither comma
 image's own default runs: the shell images (busybox, alpine, ubuntu, debian, centos, fedora)
 exit 0 at once unless `stdin: true` keeps the shell open; any other image serves forever.
 
-The startup delay (image pull is instant for now) is declared with the pod annotation
+The startup delay (image pulls are instant; a private registry can refuse them, see `images`) is declared with the pod annotation
 `sim.kubetape.io/startup-delay` (a duration, default 1s), or per container with
 `sim.kubetape.io/startup-delay.<container>`.
 """

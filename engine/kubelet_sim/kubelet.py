@@ -32,7 +32,9 @@ the node's pods: a burst of bindings is synced in one pass that reads the node's
 the event log's pods-by-node index, `idx_node`) for their addresses. While a node is down its
 pods do not progress; when it comes back (`sim.kubetape.io/down` removed) the kubelet posts Ready
 again and resumes them from their recorded status. Not simulated: startup and liveness probes, pod activeDeadlineSeconds,
-ephemeral containers, image pull failures; eviction under memory pressure is `eviction.py`.
+ephemeral containers; eviction under memory pressure is `eviction.py`. Before a container first starts, `world.World` checks its volumes,
+its image pull (private registries) and its config (ConfigMap/Secret references), keeping it
+waiting `ContainerCreating`, `ErrImagePull`/`ImagePullBackOff` or `CreateContainerConfigError`.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from engine.codec import unpack
 from engine.kubelet_sim import faults, ipam
 from engine.kubelet_sim import status as st
 from engine.kubelet_sim.behaviour import SECOND, behaviour_of, startup_delay
+from engine.kubelet_sim.world import RETRY, RegistryCache, World
 from engine.pipeline.identity import UserInfo, node_identity
 from engine.records import LogEntry, Request
 from engine.runtime.actor import NOTHING, Decision
@@ -142,8 +145,9 @@ def _restarts(kind: str, policy: str, exit_code: int) -> bool:
 
 
 def step_container(pod: dict, spec: dict, cs: dict, now: int, *, kind: str, may_start: bool,
-                   startable_since: int) -> tuple[dict, int | None]:
-    """One transition of one container: (new status, when it is next due or None)."""
+                   startable_since: int, world: "World | None" = None) -> tuple[dict, int | None]:
+    """One transition of one container: (new status, when it is next due or None). With a `world`,
+    the image pull and the container's config are checked before it first starts."""
     policy = (pod.get("spec") or {}).get("restartPolicy") or "Always"
     state = st.state_of(cs)
     restarts = int(cs.get("restartCount") or 0)
@@ -153,6 +157,10 @@ def step_container(pod: dict, spec: dict, cs: dict, now: int, *, kind: str, may_
         start_at = startable_since + startup_delay(pod, spec["name"])
         if now < start_at:
             return cs, start_at
+        if world is not None:
+            blocked = world.before_start(pod, spec, cs, start_at, now)
+            if blocked is not None:
+                return blocked
         return _start(pod, spec, 0, now, None), None
     if state == "running":
         fault = faults.exit_fault(pod, spec["name"])
@@ -172,6 +180,10 @@ def step_container(pod: dict, spec: dict, cs: dict, now: int, *, kind: str, may_
     delay = st.back_off(restarts, ran)
     restart_at = st.time_of(term.get("finishedAt")) + delay * SECOND
     if delay == 0 or now >= restart_at:
+        if world is not None:  # a new container gets a new config: its ConfigMap or Secret may be gone
+            blocked = world.config_blocked(pod, spec, {**cs, "lastState": {"terminated": term}}, now)
+            if blocked is not None:
+                return blocked
         return _start(pod, spec, restarts + 1, now, term), None
     if state == "terminated":
         return st.crash_loop(pod, cs, delay), restart_at
@@ -211,9 +223,19 @@ def first_status(pod: dict, node: dict, now: int, pod_ip: str) -> dict:
                    [st.waiting(c["name"], c.get("image", ""), reason) for c in spec.get("containers") or ()], now)
 
 
-def advance(pod: dict, now: int) -> tuple[dict, int | None]:
+def _any_started(status: dict) -> bool:
+    """Whether any container ran (the pod's volumes were set up then)."""
+    for cs in list(status.get("initContainerStatuses") or ()) + list(status.get("containerStatuses") or ()):
+        if st.state_of(cs) in ("running", "terminated") or st.last_terminated(cs) is not None:
+            return True
+    return False
+
+
+def advance(pod: dict, now: int, world: "World | None" = None) -> tuple[dict, int | None]:
     """The pod's status after one pass over its containers at `now`, and its next due time."""
     spec = pod.get("spec") or {}
+    if world is not None and not _any_started(pod.get("status") or {}) and world.mount_blocked(pod):
+        return pod.get("status") or {}, now + RETRY
     status = pod.get("status") or {}
     init_specs, main_specs = spec.get("initContainers") or [], spec.get("containers") or []
     reason = st.POD_INITIALIZING if init_specs else st.CONTAINER_CREATING
@@ -229,7 +251,7 @@ def advance(pod: dict, now: int) -> tuple[dict, int | None]:
             inits.append(cs)
             continue
         cs, due = step_container(pod, c, cs, now, kind="sidecar" if sidecar else "init", may_start=True,
-                                 startable_since=startable)
+                                 startable_since=startable, world=world)
         state = st.state_of(cs)
         if not sidecar:  # a regular init container is ready once it has succeeded
             cs = {**cs, "ready": state == "terminated" and cs["state"]["terminated"].get("exitCode", 0) == 0}
@@ -244,7 +266,8 @@ def advance(pod: dict, now: int) -> tuple[dict, int | None]:
     mains: list[dict] = []
     for c in main_specs:
         cs = old_mains.get(c["name"]) or st.waiting(c["name"], c.get("image", ""), reason)
-        cs, due = step_container(pod, c, cs, now, kind="main", may_start=initialized, startable_since=startable)
+        cs, due = step_container(pod, c, cs, now, kind="main", may_start=initialized, startable_since=startable,
+                                 world=world)
         mains.append(cs)
         dues.append(due)
     # Sidecars stop once every regular container has finished for good.
@@ -336,6 +359,7 @@ class Kubelet:
     def __init__(self) -> None:
         self._seen: dict[bytes, _Seen] = {}  # pod key -> what its latest version seen gave
         self._nodes: dict[bytes, tuple[bytes, dict]] = {}  # node key -> (digest, decoded node)
+        self._registries = RegistryCache()  # the recorded private registries, by the settings' digest
 
     def keys_for(self, entry: LogEntry, obj: dict | None) -> Iterable[bytes]:
         if not entry.changed or obj is None or entry.outcome.digest == "deleted":  # type: ignore[union-attr]
@@ -493,10 +517,11 @@ class Kubelet:
             if addresses is None:
                 addresses = Addresses(node, view.pods_on_node(node["metadata"]["name"]))
             return [self._update(pod, node, first_status(pod, node, now, addresses.take(pod)))], None
-        new, due = advance(pod, now)
+        world = World(view, node["metadata"]["name"], self._registries)
+        new, due = advance(pod, now, world)
         if new == status:
-            return [], due
-        return [self._update(pod, node, new)], due
+            return list(world.events), due
+        return [self._update(pod, node, new), *world.events], due
 
     @staticmethod
     def _update(pod: dict, node: dict, status: dict) -> Request:

@@ -267,6 +267,12 @@ class RequestPath:
         op = operation_of(verb)
         if op is None:
             raise _Refused("routing", StatusError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource"))
+        if verb in ("create", "update") and rt.kind in ("Secret", "ConfigMap") and not req.subresource:
+            from engine.pipeline.validation.decoding import decode_error  # the body is decoded before anything else
+
+            bad = decode_error(req.body, rt.kind, rt.api_version)
+            if bad is not None:
+                raise _Refused("validation", bad)
         decided: dict = {}
         if verb == "create" and not req.subresource:
             prev = None
@@ -307,6 +313,12 @@ class RequestPath:
         except (KeyError, TypeError, AttributeError, ValueError) as e:
             raise _Refused("validation", bad_request(f"the object could not be processed: {e}")) from None
         if verb == "patch" and new is not None:
+            if rt.kind in ("Secret", "ConfigMap") and not req.subresource:
+                from engine.pipeline.validation.decoding import patch_decode_error
+
+                bad = patch_decode_error(new, req.body, req.params.get("patchType", "strategic"), rt.kind)
+                if bad is not None:
+                    raise _Refused("validation", bad)
             warnings += self._check_patched_fields(req, new)
         if verb != "delete" and new is not None:
             self._validate(rt, new, prev)

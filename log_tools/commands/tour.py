@@ -5,9 +5,10 @@ seed's controller-chapter commands as a user would type them (the ReplicationCon
 ReplicaSets, the Deployment with apply, label, scale and the three patch types, time travel and
 a diff, deletes with cascade), then the Deployment chapter in short: the rollouts of v2..v4 with
 --record, the history, undo and undo --to-revision, the canary (pause and resume) and
-revisionHistoryLimit 0, the other workloads, and the Service chapter (ClusterIP, DNS, the
-service-based canary through the simulated kube-proxy, headless, NodePort, ExternalName, proxy
-rules); it ends with the log, the pods, a state `--at` an earlier moment and `ktape verify`.
+revisionHistoryLimit 0, the other workloads, ConfigMaps and Secrets (env, $(VAR), a hot-updated
+volume, a private registry refused then opened by a pull secret) and the Service chapter (ClusterIP,
+DNS, the service-based canary through the simulated kube-proxy, headless, NodePort, ExternalName,
+proxy rules); it ends with the log, the pods, a state `--at` an earlier moment and `ktape verify`.
 
 Commands run with the repository's `fixtures/` folder as the working directory (restored after),
 so manifest paths read `manifests/rc.yaml` and what `--record` writes does not depend on where
@@ -165,6 +166,50 @@ def steps() -> list[Step]:
         ["metrics", "set", "deploy/web", "--cpu", "120%"],
         ["advance", "30s"],
         ["get", "hpa,deploy", "web"],
+        # --- ConfigMaps and Secrets ----------------------------------------------------------------
+        "ConfigMaps: from a directory (key = file name) and from literals; a pod reads them as env and envFrom ...",
+        ["create", "configmap", "game-config", "--from-file=scenarios/seed-configmap/files/configmap"],
+        ["create", "configmap", "literal-config", "--from-literal=name=dave", "--from-literal=password=pass"],
+        ["create", "-f", "scenarios/seed-configmap/files/cm-env-test-pod.yaml"],
+        ["advance", "5s"],
+        "... and waits in CreateContainerConfigError until env-config exists; then `env` prints them.",
+        ["get", "pod", "cm-env-test-pod"],
+        ["apply", "-f", "scenarios/seed-configmap/files/env-config.yaml"],
+        ["advance", "10s"],
+        ["logs", "cm-env-test-pod"],
+        "$(VAR) in the command is expanded by the kubelet.",
+        ["create", "-f", "scenarios/seed-configmap/files/cm-command-dapi-test-pod.yaml"],
+        ["advance", "5s"],
+        ["logs", "cm-command-dapi-test-pod"],
+        "A mounted ConfigMap follows an edit after the kubelet's sync delay (60-90 s), environment variables never.",
+        ["apply", "-f", "scenarios/seed-configmap/files/log-config-cm.yaml"],
+        ["apply", "-f", "scenarios/seed-configmap/files/hot-update-deploy.yaml"],
+        ["advance", "5s"],
+        ["exec", "deploy/hot-update", "--", "sh", "-c", "cat /etc/config/log_level; echo"],
+        ["patch", "cm", "log-config", "-p", '{"data":{"log_level":"ERROR"}}'],
+        ["advance", "30s"],
+        ["exec", "deploy/hot-update", "--", "sh", "-c", "cat /etc/config/log_level; echo"],
+        ["advance", "60s"],
+        ["exec", "deploy/hot-update", "--", "sh", "-c", "cat /etc/config/log_level; echo"],
+        "Secrets: base64 data, decoded in the container; describe shows only sizes.",
+        ["create", "-f", "scenarios/seed-secret/files/secret.yaml"],
+        ["describe", "secret", "mysecret"],
+        ["apply", "-f", "scenarios/seed-secret/files/secret-vol.yaml"],
+        ["advance", "5s"],
+        ["exec", "mypod", "--", "sh", "-c", "cat /etc/foo/username; echo"],
+        Fails(["create", "-f", "scenarios/seed-secret/files/bad-base64-secret.yaml"]),
+        "A private registry (hub.ljh.com, project `secret`): without a pull secret the image is refused ...",
+        ["registry", "add", "hub.ljh.com", "--private-repo", "secret", "--username", "admin", "--password", "Harbor12345"],
+        ["delete", "deployment", "hot-update"],
+        ["apply", "-f", "scenarios/seed-secret/files/myapp-deploy.yaml"],
+        ["advance", "25s"],
+        ["get", "pods", "-l", "run=my-nginx"],
+        "... with a docker-registry Secret in imagePullSecrets it runs.",
+        ["create", "secret", "docker-registry", "myregistrykey", "--docker-server=hub.ljh.com", "--docker-username=admin",
+         "--docker-password=Harbor12345", "--docker-email=ljhxxxxxxxx@163.com"],
+        ["apply", "-f", "scenarios/seed-secret/files/myapp-deploy-secret.yaml"],
+        ["advance", "10s"],
+        ["get", "pods", "-l", "run=my-nginx"],
         # --- the Service chapter -------------------------------------------------------------------
         "Services (the seed's Service chapter): myapp gets a ClusterIP from 10.96.0.0/12 and Endpoints of its ready pods.",
         ["apply", "-f", svc("myapp-deploy-v1.yaml")],
@@ -291,7 +336,7 @@ def run_tour(ctx, args) -> int:
             raw = step.argv if isinstance(step, Fails) else step
             argv = raw(mem) if callable(raw) else raw
             print(f"$ ktape {_shown(argv)}", flush=True)
-            rc = main(argv + ["--data", data])
+            rc = main(["--data", data] + argv)  # global flag first: `exec ... -- CMD` keeps the rest
             sys.stdout.flush()
             sys.stderr.flush()
             if rc != want:

@@ -196,10 +196,7 @@ def describe_events(w: _Writer, events: list[dict], now: float) -> None:
         else:
             interval = first
         source = _g(e, "source", "component", default="") or e.get("reportingComponent") or e.get("reportingController", "")
-        message = str(e.get("message", "")).strip()
-        field_path = _g(e, "involvedObject", "fieldPath", default="")
-        if field_path:
-            message = f"{field_path}: {message}"
+        message = str(e.get("message", "")).strip()  # kubectl (since 1.14) does not print involvedObject.fieldPath
         w.write(1, f"{e.get('type', '')}\t{e.get('reason', '')}\t{interval}\t{source}\t{message}\n")
 
 

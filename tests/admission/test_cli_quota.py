@@ -20,6 +20,7 @@ def k(tmp_path, capsys):
         assert rc == code, (argv, out.out, out.err)
         return out.out, out.err
 
+    run.data = data
     return run
 
 
@@ -56,3 +57,18 @@ def test_sim_memory_pressure_on_and_off(k):
     conds = json.loads(k("get", "node", node, "-o", "json")[0])["status"]["conditions"]
     assert next(c for c in conds if c["type"] == "MemoryPressure")["status"] == "False"
     k("sim", "memory-pressure", node, "--available", "lots", code=1)
+
+
+def test_exec_shows_the_kubelets_oom_score_adj_per_qos_class(k, capsys):
+    import os
+
+    m = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "manifests")
+    k("create", "namespace", "qos-example")
+    for f in ("qos-guaranteed.yaml", "qos-burstable.yaml", "qos-besteffort.yaml"):
+        k("create", "-f", os.path.join(m, f))
+    k("advance", "5s")
+    got = []
+    for p in ("qos-demo", "qos-demo-2", "qos-demo-3"):  # global flags first: everything after `--` is the command
+        assert main(["--data", k.data, "exec", p, "-n", "qos-example", "--", "cat", "/proc/self/oom_score_adj"]) == 0
+        got.append(capsys.readouterr().out)
+    assert got == ["-997\n", "988\n", "1000\n"]  # 8Gi nodes: 1000 - 1000 * 100Mi // 8Gi = 988

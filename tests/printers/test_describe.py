@@ -367,4 +367,4 @@ def test_events_sorted_by_last_seen():
     ]
     out = describe("cm", {"kind": "ConfigMap", "metadata": {"name": "x", "namespace": "default"}}, ev, NOW)
     tail = out.splitlines()[-2:]
-    assert tail == ["  Warning  Early   4m    a     spec.containers{c}: m1", "  Normal   Late    60s   b     m2"]
+    assert tail == ["  Warning  Early   4m    a     m1", "  Normal   Late    60s   b     m2"]
