@@ -126,6 +126,28 @@ class Cluster:
             self.settle([resp])
         return resp
 
+    def submit_group(self, reqs: list[Request]) -> list[Response]:
+        """Requests from many clients handled in order in one durable transaction (group commit,
+        for `ktape serve`): each is answered only after the commit; actors settle once after."""
+        def once(txn):
+            head = eventlog.read_head(txn)
+            was_settled = self._settled(txn) == head.seq
+            out = []
+            for req in reqs:
+                resp, head = self.path.handle(txn, head, req)
+                out.append(resp)
+            queue = self.runtime.seed(out)
+            if was_settled and not queue:
+                txn.put("meta", b"settled", pack(head.seq))
+            return out, queue, was_settled
+
+        out, queue, was_settled = self._write(once)
+        for resp in out:
+            self._log(resp)
+        if queue or not was_settled:
+            self.settle([r for r in out if r.entry is not None and r.entry.changed])
+        return out
+
     def submit_batch(self, reqs: Iterable[Request], settle: bool = True) -> list[Response]:
         """Many requests in one transaction (imports, bulk loads): one commit, one sync."""
         if self.read_only:

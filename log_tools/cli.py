@@ -40,7 +40,7 @@ def _globals(suppress: bool) -> argparse.ArgumentParser:
 
 def build_parser() -> argparse.ArgumentParser:
     from log_tools.commands import (audit, autoscale, batchcmds, configcmds, execlogs, logtools, metadata, modify, network,
-                                    objects, quotacmd, rollout, secrets, setcmd, sim, tour)
+                                    objects, quotacmd, rollout, secrets, serve, setcmd, sim, tour)
 
     parser = _Parser(prog="ktape", parents=[_globals(False)],
                      description="kubetape: the Kubernetes control plane as an event-sourced log.",
@@ -48,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     subs = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     common = _globals(True)
     for module in (objects, batchcmds, quotacmd, configcmds, execlogs, metadata, modify, setcmd, rollout, sim, autoscale, network,
-                   logtools, audit, secrets, tour):
+                   logtools, audit, secrets, serve, tour):
         module.register(subs, common)
     return parser
 

@@ -1,0 +1,99 @@
+"""`ktape serve`: the cluster as a Kubernetes-compatible HTTPS API for real kubectl.
+
+    ktape serve --data DIR --listen 127.0.0.1:6443 --write-kubeconfig kubeconfig
+    KUBECONFIG=kubeconfig kubectl get nodes
+
+The server (engine/server/) turns each HTTP request into the same Request the CLI makes; this
+module only parses flags, boots the data folder, prepares TLS and the kubeconfig, and runs the
+aiohttp site until interrupted. `--listen HOST:0` picks a free port; the first line on stdout
+names the address (`Serving on https://HOST:PORT`) so scripts and tests can read it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+
+
+def register(subs, common) -> None:
+    p = subs.add_parser("serve", parents=[common], help="serve the cluster over HTTPS for kubectl",
+                        description="Serve the Kubernetes API over HTTPS. Example: ktape serve --listen 127.0.0.1:6443 "
+                                    "--write-kubeconfig ./kubeconfig && KUBECONFIG=./kubeconfig kubectl get nodes")
+    p.add_argument("--listen", default="127.0.0.1:6443", metavar="HOST:PORT", help="address to listen on (port 0: any free port)")
+    p.add_argument("--write-kubeconfig", metavar="FILE", help="write an admin kubeconfig (CA + admin client certificate)")
+    p.add_argument("--clock", choices=("wall", "manual"), default="wall",
+                   help="wall: the virtual clock follows the wall clock; manual: only `ktape advance` moves it")
+    p.add_argument("--clock-rate", type=float, default=1.0, metavar="N",
+                   help="with --clock wall: N virtual seconds per wall second from the start (default 1: the wall clock itself)")
+    p.set_defaults(run=run_serve)
+
+
+def _split(listen: str) -> tuple[str, int]:
+    host, sep, port = listen.rpartition(":")
+    if not sep or not port.isdigit():
+        from log_tools.manifests import client_error
+
+        raise client_error(f'--listen "{listen}": want HOST:PORT')
+    return host.strip("[]") or "127.0.0.1", int(port)
+
+
+def run_serve(ctx, args) -> int:
+    host, port = _split(args.listen)
+    cluster = ctx.cluster()
+    if args.clock_rate <= 0:
+        from log_tools.manifests import client_error
+
+        raise client_error("--clock-rate must be positive")
+    asyncio.run(serve(cluster, ctx.data, host, port, clock=args.clock, kubeconfig_path=args.write_kubeconfig,
+                      rate=args.clock_rate))
+    return 0
+
+
+async def serve(cluster, data: str, host: str, port: int, *, clock: str = "wall", kubeconfig_path: str | None = None,
+                ready=None, stop: asyncio.Event | None = None, rate: float = 1.0) -> None:
+    from aiohttp import web
+
+    from engine.server.app import Server
+    from engine.server.authn import Authenticator
+    from engine.server.tls import admin_token, kubeconfig, load_ca, pki_dir, server_context, write_kubeconfig
+    from engine.server.worker import EngineWorker
+
+    ca = load_ca(data)
+    ssl_ctx = server_context(ca, host)
+    admin_token(data)
+    with cluster.view() as v:
+        modes = ((v.cluster().get("spec") or {}).get("authorization") or {}).get("modes") or ["AlwaysAllow"]
+    worker = EngineWorker(cluster, clock=clock, rate=rate)
+    authn = Authenticator(ca, pki_dir(data) / "tokens.csv", anonymous="AlwaysAllow" not in modes, cluster=cluster)
+    server = Server(worker, authn, server_address=f"{host}:{port}")
+    runner = web.AppRunner(server.app(), access_log=None, handle_signals=False, shutdown_timeout=1.0)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port, ssl_context=ssl_ctx, backlog=1024)
+    await site.start()
+    bound = port
+    for s in runner.addresses:
+        if isinstance(s, tuple):
+            bound = s[1]
+            break
+    server.server_address = f"{host}:{bound}"
+    url = f"https://{host if ':' not in host else '[' + host + ']'}:{bound}"
+    if kubeconfig_path:
+        write_kubeconfig(kubeconfig_path, kubeconfig(ca, url))
+    worker.start()
+    print(f"Serving on {url}", flush=True)
+    if ready is not None:
+        ready(url)
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError):
+            pass
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+        worker.stop()
+        print(f"ktape serve: stopped ({worker.requests} requests in {worker.groups} commits)", file=sys.stderr, flush=True)
