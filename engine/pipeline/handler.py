@@ -19,7 +19,9 @@ from engine.log.eventlog import Head
 from engine.log.kv import Txn
 from engine.pipeline import authz as authz_mod
 from engine.pipeline.admission import AdmissionContext, operation_of
+from engine.pipeline.admission.limit_ranger import LimitRanger
 from engine.pipeline.admission.namespace_lifecycle import NamespaceLifecycle
+from engine.pipeline.admission.resource_quota import ResourceQuota
 from engine.records import Admitted, Conflicted, Denied, LogEntry, Request
 from engine.registry import BY_GROUP_RESOURCE, REVIEWS, ResourceType
 from engine.view import View
@@ -85,7 +87,10 @@ class RequestPath:
             from engine.pipeline.admission.rbac_escalation import RBACEscalation
             from engine.pipeline.admission.service_account import ServiceAccountAdmission
 
-            admission = [NamespaceLifecycle(), ServiceAccountAdmission(), RBACEscalation()]
+            # upstream's recommended order (NamespaceLifecycle, LimitRanger, ServiceAccount, ...,
+            # ResourceQuota last so it sees every other plugin's changes); RBAC escalation is
+            # upstream's storage check, placed before the quota
+            admission = [NamespaceLifecycle(), LimitRanger(), ServiceAccountAdmission(), RBACEscalation(), ResourceQuota()]
         self.admission = admission
 
     # --- entry point ---------------------------------------------------------------------------
