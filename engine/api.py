@@ -41,16 +41,18 @@ def default_actors() -> list:
     from engine.controllers.nodeipam import NodeIPAMController
     from engine.controllers.podgc import PodGarbageCollector
     from engine.controllers.replicaset import ReplicaSetController, ReplicationManager
+    from engine.controllers.resourcequota import ResourceQuotaController
     from engine.controllers.pv_binder import VolumeBinder
     from engine.controllers.scheduler import Scheduler
     from engine.controllers.statefulset import StatefulSetController
     from engine.kubelet_sim import Kubelet, NodeMonitor
+    from engine.kubelet_sim.eviction import EvictionManager
 
-    return [GarbageCollector(), NamespaceController(), HorizontalPodAutoscalerController(), DeploymentController(), ReplicaSetController(),
+    return [GarbageCollector(), NamespaceController(), ResourceQuotaController(), HorizontalPodAutoscalerController(), DeploymentController(), ReplicaSetController(),
             ReplicationManager(), StatefulSetController(), VolumeBinder(), DaemonSetController(), CronJobController(), JobController(),
             TTLAfterFinishedController(), EndpointsController(), EndpointSliceController(), EndpointSliceMirroringController(),
             ServiceLBController(),
-            NodeIPAMController(), PodGarbageCollector(), Scheduler(), NodeMonitor(), Kubelet()]
+            NodeIPAMController(), PodGarbageCollector(), Scheduler(), NodeMonitor(), Kubelet(), EvictionManager()]
 
 
 class Cluster:

@@ -40,15 +40,15 @@ def _globals(suppress: bool) -> argparse.ArgumentParser:
 
 def build_parser() -> argparse.ArgumentParser:
     from log_tools.commands import (audit, autoscale, batchcmds, configcmds, execlogs, logtools, metadata, modify, network,
-                                    objects, rollout, secrets, serve, setcmd, sim, tour)
+                                    objects, quotacmd, rollout, secrets, serve, setcmd, sim, tour)
 
     parser = _Parser(prog="ktape", parents=[_globals(False)],
                      description="kubetape: the Kubernetes control plane as an event-sourced log.",
                      epilog="Example: ktape apply -f fixtures/manifests/nginx-deploy.yaml && ktape get deploy")
     subs = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     common = _globals(True)
-    for module in (objects, batchcmds, configcmds, execlogs, metadata, modify, setcmd, rollout, sim, autoscale, network, logtools,
-                   audit, secrets, serve, tour):
+    for module in (objects, batchcmds, quotacmd, configcmds, execlogs, metadata, modify, setcmd, rollout, sim, autoscale, network,
+                   logtools, audit, secrets, serve, tour):
         module.register(subs, common)
     return parser
 

@@ -203,3 +203,17 @@ def container_view(txn: Txn, pod: dict, name: str, upto: int, now: int, previous
         env = configsrc.Env((), ())
     argv = configsrc.command_line(container, env)
     return ContainerView(pod, container, s, env, argv, files_at(txn, pod, container, before, upto, now))
+
+
+OOM_SCORE_ADJ = "/proc/self/oom_score_adj"
+
+
+def oom_score_file(txn: Txn, pod: dict, container: dict, seq: int) -> File:
+    """`/proc/self/oom_score_adj` as the kubelet set it when it started the container: its QoS
+    policy (`engine.model.qos.oom_score_adj`) with the node's memory capacity as of then."""
+    from engine.model.qos import container_oom_scores
+
+    node_name = (pod.get("spec") or {}).get("nodeName") or ""
+    node = object_at(txn, object_key("", "nodes", "", node_name), seq) or {}
+    score = container_oom_scores(pod, node).get(container.get("name", ""), 1000)
+    return File(f"{score}\n".encode(), 0o644)

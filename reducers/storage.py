@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from engine.clock import parse_time, rfc3339
+from engine.model.qos import qos_class
 from engine.records import LogEntry
 from engine.registry import BY_GROUP_RESOURCE, GENERATION_KINDS, ResourceType
 from reducers.clone import clone
@@ -133,6 +134,9 @@ def _created(rt: ResourceType, entry: LogEntry, decided: dict) -> dict:
     elif rt.kind == "Namespace":
         obj["status"] = {"phase": "Active"}
     obj = _mutated(obj, decided)
+    if rt.kind == "Pod":
+        # podStrategy.PrepareForCreate: the class is computed once, after mutating admission
+        obj.setdefault("status", {})["qosClass"] = qos_class(obj.get("spec"))
     if rt.kind == "Service":
         apply_allocation(obj, decided)
     if rt.kind == "DaemonSet":

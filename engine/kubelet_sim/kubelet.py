@@ -32,7 +32,7 @@ the node's pods: a burst of bindings is synced in one pass that reads the node's
 the event log's pods-by-node index, `idx_node`) for their addresses. While a node is down its
 pods do not progress; when it comes back (`sim.kubetape.io/down` removed) the kubelet posts Ready
 again and resumes them from their recorded status. Not simulated: startup and liveness probes, pod activeDeadlineSeconds,
-ephemeral containers, eviction. Before a container first starts, `world.World` checks its volumes,
+ephemeral containers; eviction under memory pressure is `eviction.py`. Before a container first starts, `world.World` checks its volumes,
 its image pull (private registries) and its config (ConfigMap/Secret references), keeping it
 waiting `ContainerCreating`, `ErrImagePull`/`ImagePullBackOff` or `CreateContainerConfigError`.
 """

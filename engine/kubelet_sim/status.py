@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 
 from engine.clock import parse_time, rfc3339
-from engine.model.quantity import parse_quantity
+from engine.model.qos import qos_class as _qos_class
 
 # Condition reasons (pkg/kubelet/status/generate.go).
 UNKNOWN_CONTAINER_STATUSES = "UnknownContainerStatuses"
@@ -104,27 +104,8 @@ def back_off(restart_count: int, last_run_us: int = 0) -> int:
 
 
 def qos_class(spec: dict) -> str:
-    """`GetPodQOS`: Guaranteed, Burstable or BestEffort from cpu and memory requests and limits."""
-    requests: dict = {}
-    limits: dict = {}
-    guaranteed = True
-    for c in list(spec.get("initContainers") or []) + list(spec.get("containers") or []):
-        res = c.get("resources") or {}
-        for name, q in (res.get("requests") or {}).items():
-            if name in ("cpu", "memory") and parse_quantity(q) > 0:
-                requests[name] = requests.get(name, 0) + parse_quantity(q)
-        found = set()
-        for name, q in (res.get("limits") or {}).items():
-            if name in ("cpu", "memory") and parse_quantity(q) > 0:
-                found.add(name)
-                limits[name] = limits.get(name, 0) + parse_quantity(q)
-        if found != {"cpu", "memory"}:
-            guaranteed = False
-    if not requests and not limits:
-        return "BestEffort"
-    if guaranteed and all(limits.get(k) == v for k, v in requests.items()) and len(requests) == len(limits):
-        return "Guaranteed"
-    return "Burstable"
+    """`ComputePodQOS`: Guaranteed, Burstable or BestEffort (see engine.model.qos)."""
+    return _qos_class(spec)
 
 
 # --- container states ----------------------------------------------------------------------------

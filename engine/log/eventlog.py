@@ -14,6 +14,8 @@ Tables (see kv.TABLES):
 - `idx_node`  spec.nodeName + object key -> the pod's scheduling facts (`node_row`): every pod by
               the node it is bound to (unbound pods under the empty name), for the scheduler and
               the kubelets, so a pass costs the pods of a node, not every pod.
+- `idx_usage` namespace + quota bucket -> summed quota usage of the objects there
+              (`engine.quota.index`), so quota admission and the quota controller read totals.
 - `timers`    due time + actor + key -> ``: work actors asked to be woken for.
 - `idx_alloc` `ip`/`np`/`lb` + NUL + cluster IP / node port (u16 BE) / load-balancer IP -> the
               Service's object key: what the Service allocators hold (`reducers.services`), so
@@ -29,6 +31,7 @@ from typing import Iterator
 
 from engine.codec import decode_entry, encode_entry, entry_digest, pack, unpack
 from engine.log.kv import StoreError, Txn, prefix_end
+from engine.quota import index as _usage
 from engine.records import GENESIS_DIGEST, LogEntry
 from reducers.keys import collection_prefix, object_key, split_key  # noqa: F401  (re-exported)
 from reducers.services import alloc_rows
@@ -109,6 +112,8 @@ def materialize(txn: Txn, seq: int, key: bytes, prev_obj: dict | None, new_obj: 
         txn.delete("owners", uid.encode() + SEP + key)
     for uid in new_owners - old_owners:
         txn.put("owners", uid.encode() + SEP + key, b"")
+    _usage.apply(lambda k: txn.get(_usage.TABLE, k), lambda k, v: txn.put(_usage.TABLE, k, v),
+                 lambda k: txn.delete(_usage.TABLE, k), key, prev_obj, new_obj)
     if key.startswith(SERVICE_PREFIX):
         update_alloc(txn, key, prev_obj, new_obj)
     if key.startswith(POD_PREFIX):

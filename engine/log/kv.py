@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Iterator, Protocol
 
-TABLES = ("log", "meta", "objects", "versions", "idx_time", "idx_obj", "idx_user", "owners", "timers", "idx_node", "idx_alloc")
+TABLES = ("log", "meta", "objects", "versions", "idx_time", "idx_obj", "idx_user", "owners", "timers", "idx_node", "idx_alloc", "idx_usage")
 
 
 class StoreError(Exception):

@@ -181,8 +181,25 @@ class LmdbStore:
         else:
             if write:
                 txn.commit()
+                self._cover_last_page()
             else:
                 txn.abort()
+
+    def _cover_last_page(self) -> None:
+        """Keep the file as long as the meta page says, so `check_file` can tell damage apart.
+
+        LMDB counts a page allocated and freed again in the same transaction (a "loose" page: a
+        row written and deleted in one commit, as the quota usage totals do) in `last_pgno`
+        without ever writing it, so the file can end a page short of what the meta page claims
+        although nothing is lost. Extending it with zeros (free pages) after each commit keeps a
+        healthy log from being reported as truncated on the next open."""
+        data = os.path.join(self.path, "data.mdb")
+        need = (self.env.info()["last_pgno"] + 1) * self.env.stat()["psize"]
+        try:
+            if os.path.getsize(data) < need:
+                os.truncate(data, need)
+        except OSError:
+            pass
 
     def close(self) -> None:
         self.env.close()

@@ -15,6 +15,7 @@ import attrs
 
 from engine.codec import CodecError, decode_entry, entry_digest, object_digest, pack
 from engine.log import eventlog
+from engine.quota import index as quota_index
 from engine.log.eventlog import SEP, SNAPSHOT_EVERY, u64
 from engine.log.kv import Txn
 from engine.records import GENESIS_DIGEST, LogEntry
@@ -53,7 +54,7 @@ class _Rebuild:
 
     def __init__(self) -> None:
         self.objects: dict[bytes, dict] = {}
-        self.tables: dict[str, dict[bytes, bytes]] = {t: {} for t in ("versions", "idx_time", "idx_obj", "idx_user", "owners", "idx_node", "idx_alloc")}
+        self.tables: dict[str, dict[bytes, bytes]] = {t: {} for t in ("versions", "idx_time", "idx_obj", "idx_user", "owners", "idx_node", "idx_alloc", "idx_usage")}
         self._since_snapshot: dict[bytes, int] = {}
         self._last_at: int | None = None
 
@@ -88,6 +89,8 @@ class _Rebuild:
             owners.pop(uid.encode() + SEP + key, None)
         for uid in eventlog._owner_uids(new) - eventlog._owner_uids(prev):
             owners[uid.encode() + SEP + key] = b""
+        usage = self.tables["idx_usage"]
+        quota_index.apply(usage.get, usage.__setitem__, lambda k: usage.pop(k, None), key, prev, new)
         if key.startswith(eventlog.SERVICE_PREFIX):
             alloc = self.tables["idx_alloc"]
             old_rows, new_rows = alloc_rows(prev), alloc_rows(new)

@@ -19,7 +19,9 @@ from engine.log.eventlog import Head
 from engine.log.kv import Txn
 from engine.pipeline import authz as authz_mod
 from engine.pipeline.admission import AdmissionContext, operation_of
+from engine.pipeline.admission.limit_ranger import LimitRanger
 from engine.pipeline.admission.namespace_lifecycle import NamespaceLifecycle
+from engine.pipeline.admission.resource_quota import ResourceQuota
 from engine.records import Admitted, Conflicted, Denied, LogEntry, Request
 from engine.registry import BY_GROUP_RESOURCE, ResourceType
 from engine.view import View
@@ -81,7 +83,8 @@ class RequestPath:
     """One pipeline: the authorizer modes come from the recorded cluster settings."""
 
     def __init__(self, admission: list | None = None):
-        self.admission = admission if admission is not None else [NamespaceLifecycle()]
+        # upstream's recommended order; ResourceQuota last so it sees every other plugin's changes
+        self.admission = admission if admission is not None else [NamespaceLifecycle(), LimitRanger(), ResourceQuota()]
 
     # --- entry point ---------------------------------------------------------------------------
 

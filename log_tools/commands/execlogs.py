@@ -148,9 +148,22 @@ def _view(ctx, pod: dict, name: str, previous: bool = False):
         upto = ctx.at_seq() or head.seq
         now = eventlog.read_entry(txn, upto).at if upto != head.seq else head.at
         try:
-            return container_view(txn, pod, name, upto, now, previous)
+            view = container_view(txn, pod, name, upto, now, previous)
         except NotRunning:
             return None
+        return with_proc_files(txn, view)
+
+
+def with_proc_files(txn, view):
+    """The view plus `/proc/self/oom_score_adj`: the kubelet's OOM score policy for the container."""
+    import attrs
+
+    from projections.container_view import OOM_SCORE_ADJ, oom_score_file
+
+    if OOM_SCORE_ADJ in view.files:
+        return view
+    proc = oom_score_file(txn, view.pod, view.container, view.start_seq - 1)
+    return attrs.evolve(view, files={**view.files, OOM_SCORE_ADJ: proc})
 
 
 def run_exec(ctx, args) -> int:

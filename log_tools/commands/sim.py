@@ -90,6 +90,15 @@ def register(subs, common) -> None:
         a.add_argument("node")
         a.set_defaults(run=run_node_state, verb=verb)
 
+    a = actions.add_parser("memory-pressure", parents=[common], help="the node's kubelet sees memory pressure and evicts a pod",
+                           description="Signal memory pressure on a node: its kubelet reports MemoryPressure and evicts one pod "
+                                       "in upstream's order (each signal one more); --off clears it. "
+                                       "Example: ktape sim memory-pressure node1   or   ktape sim memory-pressure node1 --off")
+    a.add_argument("node")
+    a.add_argument("--available", default="50Mi", help="memory.available the kubelet observes (default 50Mi, below the 100Mi threshold)")
+    a.add_argument("--off", action="store_true", help="the pressure is gone")
+    a.set_defaults(run=run_memory_pressure)
+
     a = actions.add_parser("remove-node", parents=[common], help="delete a Node", description="Delete a Node. Example: ktape sim remove-node node2")
     a.add_argument("node")
     a.set_defaults(run=run_remove_node)
@@ -255,6 +264,30 @@ def run_node_state(ctx, args) -> int:
     elif args.verb == "node-up" and down:
         _annotate(ctx, "nodes", args.node, "", {faults.NODE_DOWN: None})
     ctx.out.write(f"node/{args.node} {'down' if args.verb == 'node-down' else 'up'}\n")
+    return 0
+
+
+def run_memory_pressure(ctx, args) -> int:
+    from engine.kubelet_sim.eviction import MEMORY_PRESSURE, signal_value
+    from engine.model.quantity import canonical_quantity
+
+    node = _get(ctx, "nodes", args.node)
+    if args.off:
+        if MEMORY_PRESSURE in faults.annotations(node):
+            _annotate(ctx, "nodes", args.node, "", {MEMORY_PRESSURE: None})
+        ctx.out.write(f"node/{args.node} memory pressure cleared\n")
+        return 0
+    try:
+        available = canonical_quantity(args.available)
+    except ValueError as e:
+        raise client_error(f"invalid --available {args.available!r}: {e}") from None
+    from engine.kubelet_sim.eviction import pressure
+
+    current = pressure(node)
+    value = signal_value(_now(ctx), available) if current is None else \
+        signal_value(faults.annotations(node)[MEMORY_PRESSURE].split("/")[0], available, current[2] + 1)
+    _annotate(ctx, "nodes", args.node, "", {MEMORY_PRESSURE: value})
+    ctx.out.write(f"node/{args.node} under memory pressure\n")
     return 0
 
 

@@ -243,6 +243,37 @@ def steps() -> list[Step]:
         ["audit", "--user", "system:serviceaccount:kube-system:statefulset-controller", "--writes", "--tail", "5"],
         ["audit", "--outcome", "denied"],
         ["audit", "--resource", "hpa", "--name", "web", "--writes", "-o", "jsonl", "--tail", "1"],
+        # --- the admission chapter ------------------------------------------------------------------
+        "Admission: the seed's ResourceQuota in its own namespace; the quota controller fills used/hard.",
+        ["create", "namespace", "quota-demo"],
+        ["create", "-f", f("resourcequota.yaml"), "-n", "quota-demo"],
+        ["describe", "quota", "resource-test", "-n", "quota-demo"],
+        "A pod with no requests is refused under a requests.cpu quota (ResourceQuota admission) ...",
+        Fails(["run", "bare", "--image=nginx", "-n", "quota-demo"]),
+        "... until the seed's LimitRange supplies defaults (LimitRanger, recorded as decided mutations).",
+        ["create", "-f", f("limitrange-defaults.yaml"), "-n", "quota-demo"],
+        ["run", "bare", "--image=nginx", "-n", "quota-demo"],
+        ["get", "quota", "-n", "quota-demo"],
+        "The quota is full (0.5 cpu requested): a Deployment's ReplicaSet fails to create pods (FailedCreate).",
+        ["create", "deployment", "capped", "--image=nginx", "--replicas=2", "-n", "quota-demo"],
+        ["get", "events", "-n", "quota-demo", "--field-selector", "reason=FailedCreate"],
+        "LimitRange min/max: a 1-cpu limit is over the 800m maximum.",
+        ["create", "namespace", "lr-range"],
+        ["create", "-f", f("limitrange-min-max.yaml"), "-n", "lr-range"],
+        Fails(["create", "-f", f("pod-big-cpu.yaml"), "-n", "lr-range"]),
+        "QoS: the seed's three pods are Guaranteed, Burstable and BestEffort ...",
+        ["create", "namespace", "qos-example"],
+        ["create", "-f", f("qos-guaranteed.yaml")],
+        ["create", "-f", f("qos-burstable.yaml")],
+        ["create", "-f", f("qos-besteffort.yaml")],
+        ["advance", "5s"],
+        ["get", "pods", "-n", "qos-example", "-o", "wide"],
+        "... and under memory pressure the kubelet evicts a BestEffort pod first: on qos-demo-3's node the DaemonSet's",
+        "BestEffort pod ranks first (by name), is evicted, and its controller replaces it; Guaranteed and Burstable stay.",
+        lambda mem: ["sim", "memory-pressure", _node_of(mem, "qos-example", "qos-demo-3")],
+        ["get", "events", "-A", "--field-selector", "reason=Evicted"],
+        ["get", "pods", "-n", "qos-example", "-o", "wide"],
+        lambda mem: ["sim", "memory-pressure", _node_of(mem, "qos-example", "qos-demo-3"), "--off"],
         # --- the end -----------------------------------------------------------------------------
         "Every request, reads and refusals included, is in the log.",
         ["log", "--tail", "20"],
@@ -253,6 +284,20 @@ def steps() -> list[Step]:
         ["now"],
         ["verify"],
     ]
+
+
+def _node_of(mem: dict, namespace: str, pod: str) -> str:
+    """The node a pod runs on (a --read-only get: nothing recorded)."""
+    from log_tools.cli import main
+
+    buf = StringIO()
+    old = sys.stdout
+    sys.stdout = buf
+    try:
+        main(["get", "pod", pod, "-n", namespace, "-o", "json", "--data", mem["dir"], "--read-only"])
+    finally:
+        sys.stdout = old
+    return (json.loads(buf.getvalue() or "{}").get("spec") or {}).get("nodeName") or "node1"
 
 
 def _now(mem: dict) -> int:

@@ -1411,6 +1411,40 @@ def _validate_resource_quota(obj: Mapping[str, Any], old: Mapping[str, Any] | No
         parsed = _parse_q(hard[name], p, errs)
         if parsed is not None:
             errs.extend(_validate_quantity_value(name, parsed, p))
+    errs.extend(_validate_quota_scopes(_m(obj.get("spec"))))
+    return errs
+
+
+QUOTA_SCOPES = ("Terminating", "NotTerminating", "BestEffort", "NotBestEffort", "PriorityClass", "CrossNamespacePodAffinity")
+_POD_COMPUTE_QUOTA = frozenset({"cpu", "memory", "limits.cpu", "limits.memory", "requests.cpu", "requests.memory"})
+
+
+def _scope_valid_for(scope: str, resource: str) -> bool:
+    """`IsResourceQuotaScopeValidForResource`."""
+    if scope == "BestEffort":
+        return resource == "pods"
+    if scope in QUOTA_SCOPES:
+        return resource == "pods" or resource in _POD_COMPUTE_QUOTA
+    return True
+
+
+def _validate_quota_scopes(spec: Mapping[str, Any]) -> list[FieldError]:
+    """`validateResourceQuotaScopes`: known scopes, applicable to every standard hard resource, no conflicting pair."""
+    scopes = [_s(x) for x in _l(spec.get("scopes"))]
+    if not scopes:
+        return []
+    shown = "[]core.ResourceQuotaScope{" + ", ".join(go_quote(x) for x in scopes) + "}"
+    hard = sorted(str(k) for k in _m(spec.get("hard")))
+    errs: list[FieldError] = []
+    for scope in scopes:
+        if scope not in QUOTA_SCOPES:
+            errs.append(GoFieldError("Invalid", "spec.scopes", shown, "unsupported scope"))
+        for k in hard:
+            if k in STANDARD_QUOTA_RESOURCES and not _scope_valid_for(scope, k):
+                errs.append(GoFieldError("Invalid", "spec.scopes", shown, "unsupported scope applied to resource"))
+    for pair in (("BestEffort", "NotBestEffort"), ("Terminating", "NotTerminating")):
+        if all(p in scopes for p in pair):
+            errs.append(GoFieldError("Invalid", "spec.scopes", shown, "conflicting scopes"))
     return errs
 
 
@@ -1457,6 +1491,23 @@ def _validate_limit_range(obj: Mapping[str, Any], old: Mapping[str, Any] | None)
                         "Invalid", f"{idx}.defaultRequest[{k}]", _qstr(dr), f"default request value {_qstr(dr)} is greater than max value {_qstr(mx)}"
                     )
                 )
+            df, ratio = parsed["default"].get(k), parsed["maxLimitRequestRatio"].get(k)
+            if dr and df and dr[0] > df[0]:
+                errs.append(GoFieldError("Invalid", f"{idx}.defaultRequest[{k}]", _qstr(dr),
+                                         f"default request value {_qstr(dr)} is greater than default limit value {_qstr(df)}"))
+            if df and mn and mn[0] > df[0]:
+                errs.append(GoFieldError("Invalid", f"{idx}.default[{k}]", _qstr(mn),
+                                         f"min value {_qstr(mn)} is greater than default value {_qstr(df)}"))
+            if df and mx and df[0] > mx[0]:
+                errs.append(GoFieldError("Invalid", f"{idx}.default[{k}]", _qstr(mx),
+                                         f"default value {_qstr(df)} is greater than max value {_qstr(mx)}"))
+            if ratio and ratio[0] < 1:
+                errs.append(GoFieldError("Invalid", f"{idx}.maxLimitRequestRatio[{k}]", _qstr(ratio), f"ratio {_qstr(ratio)} is less than 1"))
+            if ratio and mn and mx and mn[0] > 0:
+                limit_ratio = float(mx[0] / mn[0])
+                if float(ratio[0]) > limit_ratio:
+                    errs.append(GoFieldError("Invalid", f"{idx}.maxLimitRequestRatio[{k}]", _qstr(ratio),
+                                             f"ratio {_qstr(ratio)} is greater than max/min = {limit_ratio:f}"))
     return errs
 
 
