@@ -164,6 +164,10 @@ class Server:
         if path == "/version" or path == "/version/":
             return json_response(discovery.VERSION)
         user = self._authenticate(request)
+        if path == "/ktape/head":  # not Kubernetes: this server's head and state digest (engine/server/headinfo.py)
+            from engine.server.headinfo import head_status
+
+            return json_response(await self.worker.call(lambda c: head_status(c, self.worker.follower)))
         parts = [p for p in path.split("/") if p]
         if request.method == "GET":
             if parts in (["api"], ["apis"]):

@@ -91,8 +91,11 @@ class Authenticator:
         ServiceAccount tokens, bootstrap tokens, legacy basic auth, as the CLI authenticates."""
         shared = self._shared
         try:
+            # The CA is the data folder's (beside tokens.csv), not the store's: on etcd the store's
+            # path is the local cache folder.
             got = shared.authenticate(self.cluster, shared.Credentials(token=creds.bearer, client_cert=creds.client_cert_der,
-                                                                       basic=creds.basic), int(at.timestamp() * 1_000_000))
+                                                                       basic=creds.basic), int(at.timestamp() * 1_000_000),
+                                      str(self.token_file.parent))
         except StatusError:
             user = self._load_tokens().get(creds.bearer) if creds.bearer and not creds.client_cert_der else None
             if user is None:  # the server's own static tokens (<data>/pki/tokens.csv) also count

@@ -17,6 +17,8 @@ clock record per second. In manual mode only `ktape advance` (another process) m
 Other writers: a second process (`ktape advance`, the CLI) may append to the same LMDB log while
 the server runs; every call here opens a fresh transaction and reads the head inside it, so the
 server decides on the newest state. A tick also polls the head so watchers see those entries.
+On an etcd log (`follower`, engine/server/etcd_follow.py) each group and tick first follows the
+other servers' entries and takes or gives up the controllers; only the lease holder ticks the clock.
 """
 
 from __future__ import annotations
@@ -81,8 +83,11 @@ class EngineWorker:
     """Owns the Cluster; runs requests in groups, reads and ticks on one thread."""
 
     def __init__(self, cluster: Cluster, *, clock: str = "wall", wall: Callable[[], float] = time.time,
-                 on_head: Callable[[int], None] | None = None, rate: float = 1.0):
+                 on_head: Callable[[int], None] | None = None, rate: float = 1.0, follower=None,
+                 tick_s: float = TICK_S):
         self.cluster = cluster
+        self.follower = follower  # an EtcdFollower when the log is on etcd, shared with other servers
+        self.tick_s = tick_s
         self.clock = clock
         self.wall = wall
         # rate 1: the virtual clock is the wall clock; rate N: N virtual seconds per wall second from
@@ -143,7 +148,7 @@ class EngineWorker:
     def _run(self) -> None:
         while not self._stopped:
             if not self._pending:
-                if not self._wake.wait(timeout=max(0.05, TICK_S / max(self.rate, 1.0))):
+                if not self._wake.wait(timeout=max(0.05, self.tick_s / max(self.rate, 1.0))):
                     self._safe(self._tick)
                     continue
             self._wake.clear()
@@ -152,6 +157,7 @@ class EngineWorker:
                 jobs.append(self._pending.popleft())
             if not jobs:
                 continue
+            self._safe(self._step)
             self._safe(self._follow_wall)
             reqs = [j for j in jobs if j.kind == "req"]
             if reqs:
@@ -191,9 +197,16 @@ class EngineWorker:
         wall0, at0 = self._anchor
         return at0 + int((self.wall() - wall0) * self.rate) * SECOND_US
 
+    def _step(self) -> None:
+        if self.follower is not None:
+            was = self.follower.leading
+            self.follower.step()
+            if self.follower.leading and not was:  # --clock-rate counts from when this server took the clock
+                self._anchor = (self.wall(), self.cluster.head().at)
+
     def _follow_wall(self) -> None:
         """Wall mode: bring the virtual clock up to the current wall second before deciding."""
-        if self.clock != "wall":
+        if self.clock != "wall" or (self.follower is not None and not self.follower.may_tick()):
             return
         now = self._wall_us()
         at = self.cluster.head().at
@@ -201,7 +214,8 @@ class EngineWorker:
             self.cluster.advance(now - at)
 
     def _tick(self) -> None:
-        if self.clock == "wall":
+        self._step()
+        if self.clock == "wall" and (self.follower is None or self.follower.may_tick()):
             now = self._wall_us()
             with self.cluster.store.begin() as txn:
                 due = self.cluster.runtime.next_due(txn)

@@ -7,6 +7,11 @@ The server (engine/server/) turns each HTTP request into the same Request the CL
 module only parses flags, boots the data folder, prepares TLS and the kubeconfig, and runs the
 aiohttp site until interrupted. `--listen HOST:0` picks a free port; the first line on stdout
 names the address (`Serving on https://HOST:PORT`) so scripts and tests can read it.
+
+With `--store etcd://...` several servers (each with its own --data: its cache, CA and tokens)
+share one log: each follows the others' entries, and the controllers and the clock run in the
+one holding the controller lease (engine/server/etcd_follow.py); the `--leader-elect-*` flags
+are kube-controller-manager's.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
+
+FOLLOW_TICK_S = 0.25  # on etcd: how soon an idle server sees other servers' entries (one range read)
 
 
 def register(subs, common) -> None:
@@ -26,6 +33,12 @@ def register(subs, common) -> None:
                    help="wall: the virtual clock follows the wall clock; manual: only `ktape advance` moves it")
     p.add_argument("--clock-rate", type=float, default=1.0, metavar="N",
                    help="with --clock wall: N virtual seconds per wall second from the start (default 1: the wall clock itself)")
+    p.add_argument("--leader-elect-lease-duration", type=float, default=15.0, metavar="SECONDS",
+                   help="with --store etcd://: how long the controller lease lasts without renewal (default 15)")
+    p.add_argument("--leader-elect-renew-deadline", type=float, default=10.0, metavar="SECONDS",
+                   help="with --store etcd://: the lease holder stops acting as leader when it could not renew for this long (default 10)")
+    p.add_argument("--leader-elect-retry-period", type=float, default=2.0, metavar="SECONDS",
+                   help="with --store etcd://: how often to renew or try to acquire the lease (default 2)")
     p.set_defaults(run=run_serve)
 
 
@@ -40,31 +53,50 @@ def _split(listen: str) -> tuple[str, int]:
 
 def run_serve(ctx, args) -> int:
     host, port = _split(args.listen)
-    cluster = ctx.cluster()
     if args.clock_rate <= 0:
         from log_tools.manifests import client_error
 
         raise client_error("--clock-rate must be positive")
+    follower = None
+    if ctx.store_spec:
+        from engine.api import Cluster
+
+        lease = args.leader_elect_lease_duration
+        if not args.leader_elect_retry_period < args.leader_elect_renew_deadline < lease or lease != int(lease):
+            from log_tools.manifests import client_error
+
+            raise client_error("leader election needs --leader-elect-retry-period < --leader-elect-renew-deadline "
+                               "< --leader-elect-lease-duration (whole seconds)")
+        # No controllers until this server holds the lease, not even for the backlog at opening.
+        ctx._cluster = Cluster.open_store(ctx.store_spec, ctx.data, actors=[])
+    cluster = ctx.cluster()
+    if ctx.store_spec:
+        from engine.server.etcd_follow import EtcdFollower
+
+        follower = EtcdFollower(cluster, ctx.store_spec, ttl=int(args.leader_elect_lease_duration),
+                                renew_deadline=args.leader_elect_renew_deadline,
+                                retry_period=args.leader_elect_retry_period)
     asyncio.run(serve(cluster, ctx.data, host, port, clock=args.clock, kubeconfig_path=args.write_kubeconfig,
-                      rate=args.clock_rate))
+                      rate=args.clock_rate, follower=follower))
     return 0
 
 
 async def serve(cluster, data: str, host: str, port: int, *, clock: str = "wall", kubeconfig_path: str | None = None,
-                ready=None, stop: asyncio.Event | None = None, rate: float = 1.0) -> None:
+                ready=None, stop: asyncio.Event | None = None, rate: float = 1.0, follower=None) -> None:
     from aiohttp import web
 
     from engine.server.app import Server
     from engine.server.authn import Authenticator
     from engine.server.tls import admin_token, kubeconfig, load_ca, pki_dir, server_context, write_kubeconfig
-    from engine.server.worker import EngineWorker
+    from engine.server.worker import TICK_S, EngineWorker
 
     ca = load_ca(data)
     ssl_ctx = server_context(ca, host)
     admin_token(data)
     with cluster.view() as v:
         modes = ((v.cluster().get("spec") or {}).get("authorization") or {}).get("modes") or ["AlwaysAllow"]
-    worker = EngineWorker(cluster, clock=clock, rate=rate)
+    worker = EngineWorker(cluster, clock=clock, rate=rate, follower=follower,
+                          tick_s=FOLLOW_TICK_S if follower is not None else TICK_S)
     authn = Authenticator(ca, pki_dir(data) / "tokens.csv", anonymous="AlwaysAllow" not in modes, cluster=cluster)
     server = Server(worker, authn, server_address=f"{host}:{port}")
     runner = web.AppRunner(server.app(), access_log=None, handle_signals=False, shutdown_timeout=1.0)
@@ -81,6 +113,8 @@ async def serve(cluster, data: str, host: str, port: int, *, clock: str = "wall"
     if kubeconfig_path:
         write_kubeconfig(kubeconfig_path, kubeconfig(ca, url))
     worker.start()
+    if follower is not None:
+        follower.start()
     print(f"Serving on {url}", flush=True)
     if ready is not None:
         ready(url)
@@ -96,4 +130,6 @@ async def serve(cluster, data: str, host: str, port: int, *, clock: str = "wall"
     finally:
         await runner.cleanup()
         worker.stop()
+        if follower is not None:
+            follower.stop()  # releases the controller lease: another server takes over at once
         print(f"ktape serve: stopped ({worker.requests} requests in {worker.groups} commits)", file=sys.stderr, flush=True)

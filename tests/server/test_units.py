@@ -148,3 +148,35 @@ def test_clock_follows_the_wall_at_a_rate():
     assert c.head().at == at0 + 11_000_000
     real = EngineWorker(c, wall=lambda: 1_767_225_700.7)
     assert real._wall_us() == 1_767_225_700_000_000  # rate 1: the wall clock's current second
+
+
+def test_only_the_controller_lease_holder_moves_the_clock():
+    """On a shared etcd log (engine/server/etcd_follow.py) a server without the lease follows
+    the log but writes no clock records; taking the lease re-anchors --clock-rate."""
+    from engine.api import Cluster
+    from engine.bootstrap import InitOptions, init
+    from engine.server.worker import EngineWorker
+
+    class Follower:
+        leading = False
+        steps = 0
+
+        def step(self):
+            self.steps += 1
+
+        def may_tick(self):
+            return self.leading
+
+    c = Cluster.memory()
+    init(c, InitOptions(start_time=1_767_225_600_000_000, nodes=1))
+    f = Follower()
+    now = [1000.0]
+    w = EngineWorker(c, wall=lambda: now[0], rate=5, follower=f)
+    head = c.head()
+    now[0] += 3
+    w._tick()
+    w._follow_wall()
+    assert c.head().seq == head.seq and f.steps == 1  # followed, but no clock record
+    f.leading = True
+    w._follow_wall()
+    assert c.head().at == head.at + 15_000_000
