@@ -13,9 +13,16 @@ class NamespaceLifecycle:
     name = "NamespaceLifecycle"
 
     def mutate(self, ctx: AdmissionContext) -> list[dict]:
+        # Upstream's plugin is an admit (mutating-phase) one, first in the chain: a missing
+        # namespace is NotFound before the ServiceAccount plugin looks for its `default`.
+        self._check(ctx)
         return []
 
     def validate(self, ctx: AdmissionContext) -> None:
+        return None
+
+    @staticmethod
+    def _check(ctx: AdmissionContext) -> None:
         req, rt = ctx.request, ctx.rtype
         if rt.kind == "Namespace":
             if ctx.operation == "DELETE" and req.name in IMMORTAL:
