@@ -158,6 +158,12 @@ class ControllerLeadership:
         self._threads: list[threading.Thread] = []
 
     def started(self) -> None:
+        self.take_over()
+        self.cluster.catch_up()
+
+    def take_over(self) -> None:
+        """Become the controllers' process: start from the settled marker the last holder left in
+        etcd and install the actors; the caller then settles the backlog (at once or in steps)."""
         from engine.api import default_actors
         from engine.codec import pack
         from engine.runtime.loop import Runtime
@@ -172,7 +178,6 @@ class ControllerLeadership:
             self.cluster.runtime = Runtime((self.actors or default_actors)())
             self.leading.set()
             self.terms += 1
-        self.cluster.catch_up()
 
     def _follow(self) -> None:
         """While leading, fold other writers' entries in and let the controllers react to them."""

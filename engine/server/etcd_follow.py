@@ -89,21 +89,8 @@ class EtcdFollower:
             self._publish_settled()
 
     def _take_over(self) -> None:
-        """ControllerLeadership.started, with the backlog settled in steps (`_catch_up`)."""
-        from engine.api import default_actors
-        from engine.codec import pack
-        from engine.runtime.loop import Runtime
-
-        lead, store = self.leadership, self.cluster.store
-        with store._lock:
-            store.sync()
-            shared = store.shared_settled() or 0
-            with store.cache.begin(write=True) as t:
-                t.put("meta", b"settled", pack(shared))
-            store.share_settled = True
-            self.cluster.runtime = Runtime((lead.actors or default_actors)())
-            lead.leading.set()
-            lead.terms += 1
+        """ControllerLeadership.take_over, with the backlog settled in steps (`_catch_up`)."""
+        self.leadership.take_over()
         self._catch_up()
 
     def _catch_up(self) -> None:
