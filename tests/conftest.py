@@ -2,7 +2,7 @@
 
 import pytest
 
-pytest_plugins = ["tests.etcd_fixtures"]
+pytest_plugins = ["tests.etcd_fixtures", "tests.cli_fixture"]
 
 
 def pytest_addoption(parser):

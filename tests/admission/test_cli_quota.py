@@ -3,25 +3,7 @@
 
 import json
 
-import pytest
-
 from log_tools.cli import main
-
-
-@pytest.fixture
-def k(tmp_path, capsys):
-    data = str(tmp_path / "data")
-    assert main(["init", "--start-time", "2026-01-01T00:00:00Z", "--data", data]) == 0
-    capsys.readouterr()
-
-    def run(*argv, code=0):
-        rc = main(list(argv) + ["--data", data])
-        out = capsys.readouterr()
-        assert rc == code, (argv, out.out, out.err)
-        return out.out, out.err
-
-    run.data = data
-    return run
 
 
 def test_create_quota_get_and_describe(k):

@@ -12,22 +12,6 @@ from log_tools.cli import main
 M = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "manifests")
 
 
-@pytest.fixture
-def k(tmp_path, capsys):
-    data = str(tmp_path / "data")
-    assert main(["init", "--start-time", "2026-01-01T00:00:00Z", "--data", data]) == 0
-    capsys.readouterr()
-
-    def run(*argv, code=0):
-        rc = main(list(argv) + ["--data", data])
-        out = capsys.readouterr()
-        assert rc == code, (argv, out.out, out.err)
-        return out.out, out.err
-
-    run.data = data
-    return run
-
-
 def test_flags_before_or_after_the_command(k):
     k("apply", "-f", os.path.join(M, "nginx-deploy.yaml"))
     rc = main(["--data", k.data, "get", "deploy", "-n", "default", "-o", "name"])

@@ -2,25 +2,7 @@
 
 import json
 
-import pytest
 import yaml
-
-from log_tools.cli import main
-
-
-@pytest.fixture
-def k(tmp_path, capsys):
-    data = str(tmp_path / "data")
-    assert main(["init", "--start-time", "2026-01-01T00:00:00Z", "--data", data]) == 0
-    capsys.readouterr()
-
-    def run(*argv, code=0):
-        rc = main(list(argv) + ["--data", data])
-        out = capsys.readouterr()
-        assert rc == code, (argv, out.out, out.err)
-        return out.out, out.err
-
-    return run
 
 
 def test_expose_dry_run_prints_kubectls_service(k):
