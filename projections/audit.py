@@ -25,6 +25,7 @@ import attrs
 
 from engine.clock import rfc3339_micro
 from engine.errors import FieldError, conflict
+from engine.pipeline.authz import Attributes as Attrs  # what the checker looks at (authorizer.Attributes)
 from engine.pipeline.validation.meta import GoFieldError
 from engine.records import Admitted, Conflicted, Denied, LogEntry
 
@@ -166,25 +167,6 @@ def _dns_subdomain(s: str) -> bool:
 
 
 # --- evaluation ----------------------------------------------------------------------------------
-
-
-@attrs.frozen
-class Attrs:
-    """What the checker looks at (authorizer.Attributes): user, groups, verb and the resource."""
-
-    user: str
-    groups: tuple[str, ...]
-    verb: str
-    group: str = ""
-    resource: str = ""
-    subresource: str = ""
-    namespace: str = ""
-    name: str = ""
-    path: str = ""  # non-resource requests
-
-    @property
-    def is_resource(self) -> bool:
-        return bool(self.resource)
 
 
 def attrs_of(e: LogEntry, name: str = "") -> Attrs:
