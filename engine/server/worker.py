@@ -209,9 +209,8 @@ class EngineWorker:
         if self.clock != "wall" or (self.follower is not None and not self.follower.may_tick()):
             return
         now = self._wall_us()
-        at = self.cluster.head().at
-        if now - at >= SECOND_US:
-            self.cluster.advance(now - at)
+        if now - self.cluster.head().at >= SECOND_US:
+            self.cluster.advance_to(now)
 
     def _tick(self) -> None:
         self._step()
