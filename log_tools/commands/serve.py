@@ -76,9 +76,21 @@ def run_serve(ctx, args) -> int:
         follower = EtcdFollower(cluster, ctx.store_spec, ttl=int(args.leader_elect_lease_duration),
                                 renew_deadline=args.leader_elect_renew_deadline,
                                 retry_period=args.leader_elect_retry_period)
-    asyncio.run(serve(cluster, ctx.data, host, port, clock=args.clock, kubeconfig_path=args.write_kubeconfig,
+    _run_loop(serve(cluster, ctx.data, host, port, clock=args.clock, kubeconfig_path=args.write_kubeconfig,
                       rate=args.clock_rate, follower=follower))
     return 0
+
+
+
+def _run_loop(coro) -> None:
+    """uvloop when installed (a dependency): its event loop and TLS transport take about a third
+    less CPU per request than asyncio's, and the server is CPU-bound (bench/README.md)."""
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(coro)
+        return
+    uvloop.run(coro)
 
 
 async def serve(cluster, data: str, host: str, port: int, *, clock: str = "wall", kubeconfig_path: str | None = None,
