@@ -15,6 +15,8 @@ Pure: no clock, randomness, hashing or I/O.
 
 from __future__ import annotations
 
+import functools
+
 from typing import Any, Iterable, Mapping
 
 import attrs
@@ -460,8 +462,10 @@ class _Parser:
         raise _ParseError(f"found '{lit}', expected: identifier")
 
 
+@functools.lru_cache(maxsize=1024)
 def parse_label_selector(text: str) -> Selector:
-    """`labels.Parse`: the `-l` / `labelSelector=` syntax.  Raises StatusError 400 on errors."""
+    """`labels.Parse`: the `-l` / `labelSelector=` syntax.  Raises StatusError 400 on errors.
+    Cached: clients and controllers list with the same few selectors over and over."""
     try:
         reqs = _Parser(text or "").parse()
     except _ParseError as e:
