@@ -168,6 +168,8 @@ class LmdbStore:
                 meminit=True,
             )
             self._dbs = {name: self.env.open_db(name.encode(), create=not read_only) for name in TABLES}
+            self._psize = self.env.stat()["psize"]
+            self._covered = 0  # bytes of data.mdb known to exist (see _cover_last_page)
         except lmdb.Error as exc:
             raise StoreError(f"{path}: cannot open the log: {exc}") from None
 
@@ -196,11 +198,15 @@ class LmdbStore:
         without ever writing it, so the file can end a page short of what the meta page claims
         although nothing is lost. Extending it with zeros (free pages) after each commit keeps a
         healthy log from being reported as truncated on the next open."""
+        need = (self.env.info()["last_pgno"] + 1) * self._psize
+        if need <= self._covered:  # the file never shrinks: no stat while it is known long enough
+            return
         data = os.path.join(self.path, "data.mdb")
-        need = (self.env.info()["last_pgno"] + 1) * self.env.stat()["psize"]
         try:
-            if os.path.getsize(data) < need:
+            size = os.path.getsize(data)
+            if size < need:
                 os.truncate(data, need)
+            self._covered = max(size, need)
         except OSError:
             pass
 
