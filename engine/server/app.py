@@ -19,6 +19,7 @@ import json
 import time
 from typing import Any
 
+import orjson
 import yaml
 from aiohttp import web
 
@@ -46,7 +47,13 @@ JSON = "application/json"
 
 
 def _dumps(obj: Any) -> bytes:
-    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
+    """Compact UTF-8 JSON. orjson (a dependency) writes what the json module writes (floats'
+    exponents aside: 1e-7, not 1e-07) at a tenth of its cost; what it refuses (integers past
+    64 bits) goes the slow way."""
+    try:
+        return orjson.dumps(obj)
+    except TypeError:
+        return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def json_response(obj: Any, status: int = 200, headers: dict | None = None) -> web.Response:
