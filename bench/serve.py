@@ -46,12 +46,12 @@ def _ktape(data: str, *args: str) -> subprocess.CompletedProcess:
                           env=_env(), cwd=str(ROOT))
 
 
-def start(tmp: str) -> tuple[subprocess.Popen, str, str, str]:
+def start(tmp: str, workers: int = 1) -> tuple[subprocess.Popen, str, str, str]:
     data, kc = os.path.join(tmp, "data"), os.path.join(tmp, "kubeconfig")
     r = _ktape(data, "init", "--nodes", "1")
     assert r.returncode == 0, r.stderr
     proc = subprocess.Popen([sys.executable, "-m", "log_tools", "--data", data, "serve", "--listen", "127.0.0.1:0",
-                             "--write-kubeconfig", kc], stdout=subprocess.PIPE, stderr=open(os.path.join(tmp, "serve.err"), "w"),
+                             "--write-kubeconfig", kc, "--workers", str(workers)], stdout=subprocess.PIPE, stderr=open(os.path.join(tmp, "serve.err"), "w"),
                             text=True, env=_env(), cwd=str(ROOT))
     line = proc.stdout.readline()
     assert line.startswith("Serving on "), open(os.path.join(tmp, "serve.err")).read()
@@ -144,12 +144,19 @@ def run_loop(coro):
 
 
 def cpu_seconds(pid: int) -> float:
-    """utime + stime of a process (Linux /proc), in seconds."""
+    """utime + stime of a process and its live children (`--workers`), in seconds (Linux /proc)."""
     try:
         parts = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(parts[11]) + int(parts[12])) / os.sysconf("SC_CLK_TCK")
+        own = (int(parts[11]) + int(parts[12])) / os.sysconf("SC_CLK_TCK")
     except (OSError, IndexError, ValueError):
         return float("nan")
+    kids: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            kids += [int(k) for k in task.read_text().split()]
+        except (OSError, ValueError):
+            pass
+    return own + sum(cpu_seconds(k) for k in kids)
 
 
 def pct(xs: list[float], p: float) -> float:
@@ -186,10 +193,11 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--seconds", type=float, default=60.0)
+    ap.add_argument("--workers", type=int, default=1, help="`ktape serve --workers N` (HTTP worker processes)")
     ap.add_argument("--keep", action="store_true", help="keep the temp data folder")
     args = ap.parse_args(argv)
     tmp = tempfile.mkdtemp(prefix="ktape-bench-serve-")
-    proc, url, data, kc = start(tmp)
+    proc, url, data, kc = start(tmp, args.workers)
     load_before = os.getloadavg()
     server_cpu0, client_cpu0 = cpu_seconds(proc.pid), time.process_time()
     try:
@@ -200,8 +208,8 @@ def main(argv: list[str] | None = None) -> int:
         proc.terminate()
         proc.wait(timeout=30)
     load_after = os.getloadavg()
-    stopped = [ln for ln in Path(tmp, "serve.err").read_text().splitlines() if "stopped" in ln]
-    served = [tuple(int(x) for x in re.findall(r"\d+", ln)[:2]) for ln in stopped]
+    # the engine's last line: "ktape serve: stopped (N requests in M commits)"
+    served = [tuple(int(x) for x in m) for m in re.findall(r"stopped \((\d+) requests in (\d+) commits\)", Path(tmp, "serve.err").read_text())]
     found, missing = check_log(data, res["acked"])
     verify = _ktape(data, "verify")
     total = sum(len(v) for v in res["lat"].values())

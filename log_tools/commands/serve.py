@@ -16,8 +16,10 @@ are kube-controller-manager's.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import signal
+import ssl
 import sys
 
 FOLLOW_TICK_S = 0.25  # on etcd: how soon an idle server sees other servers' entries (one range read)
@@ -39,6 +41,10 @@ def register(subs, common) -> None:
                    help="with --store etcd://: the lease holder stops acting as leader when it could not renew for this long (default 10)")
     p.add_argument("--leader-elect-retry-period", type=float, default=2.0, metavar="SECONDS",
                    help="with --store etcd://: how often to renew or try to acquire the lease (default 2)")
+    p.add_argument("--workers", type=int, default=1, metavar="N",
+                   help="HTTP worker processes (default 1: one process does everything; N > 1: this process keeps "
+                        "the log and the engine, N processes serve HTTP and TLS; about one per core beyond the first)")
+    p.add_argument("--worker-fds", help=argparse.SUPPRESS)  # an HTTP worker started by --workers: its two channels
     p.set_defaults(run=run_serve)
 
 
@@ -57,6 +63,17 @@ def run_serve(ctx, args) -> int:
         from log_tools.manifests import client_error
 
         raise client_error("--clock-rate must be positive")
+    if args.workers < 1 or (args.workers > 1 and ctx.store_spec):
+        from log_tools.manifests import client_error
+
+        raise client_error("--workers must be 1 or more, and 1 with --store etcd:// (run one `ktape serve` per process there)")
+    if args.worker_fds:  # an HTTP worker: reads the log, sends every request to the engine process
+        from engine.api import Cluster
+
+        ctx._cluster = Cluster.open_store(ctx.store_spec, ctx.data, actors=[])
+        fds = [int(x) for x in args.worker_fds.split(",")]
+        _run_loop(serve_worker(ctx._cluster, ctx.data, host, port, fds[0], fds[1]))
+        return 0
     follower = None
     if ctx.store_spec:
         from engine.api import Cluster
@@ -77,7 +94,7 @@ def run_serve(ctx, args) -> int:
                                 renew_deadline=args.leader_elect_renew_deadline,
                                 retry_period=args.leader_elect_retry_period)
     _run_loop(serve(cluster, ctx.data, host, port, clock=args.clock, kubeconfig_path=args.write_kubeconfig,
-                      rate=args.clock_rate, follower=follower))
+                      rate=args.clock_rate, follower=follower, workers=args.workers))
     return 0
 
 
@@ -94,13 +111,14 @@ def _run_loop(coro) -> None:
 
 
 async def serve(cluster, data: str, host: str, port: int, *, clock: str = "wall", kubeconfig_path: str | None = None,
-                ready=None, stop: asyncio.Event | None = None, rate: float = 1.0, follower=None) -> None:
+                ready=None, stop: asyncio.Event | None = None, rate: float = 1.0, follower=None, workers: int = 1) -> None:
     from aiohttp import web
 
     from engine.server.app import Server
     from engine.server.authn import Authenticator
     from engine.server.tls import admin_token, kubeconfig, load_ca, pki_dir, server_context, write_kubeconfig
     from engine.server.worker import TICK_S, EngineWorker
+    from log_tools.commands import serve_workers
 
     ca = load_ca(data)
     ssl_ctx = server_context(ca, host)
@@ -113,18 +131,33 @@ async def serve(cluster, data: str, host: str, port: int, *, clock: str = "wall"
     server = Server(worker, authn, server_address=f"{host}:{port}")
     runner = web.AppRunner(server.app(), access_log=None, handle_signals=False, shutdown_timeout=1.0)
     await runner.setup()
-    site = web.TCPSite(runner, host, port, ssl_context=ssl_ctx, backlog=1024)
-    await site.start()
-    bound = port
-    for s in runner.addresses:
-        if isinstance(s, tuple):
-            bound = s[1]
-            break
+    pool = serve_workers.Pool()
+    if workers > 1:  # the HTTP side runs in worker processes; this one accepts and decides
+        listener = serve_workers.listen(host, port)
+        bound = listener.getsockname()[1]
+    else:
+        site = web.TCPSite(runner, host, port, ssl_context=ssl_ctx, backlog=1024)
+        await site.start()
+        bound = port
+        for s in runner.addresses:
+            if isinstance(s, tuple):
+                bound = s[1]
+                break
     server.server_address = f"{host}:{bound}"
     url = f"https://{host if ':' not in host else '[' + host + ']'}:{bound}"
     if kubeconfig_path:
         write_kubeconfig(kubeconfig_path, kubeconfig(ca, url))
     worker.start()
+    tasks = []
+    if workers > 1:
+        from engine.server.remote import serve_link
+
+        pool.spawn(workers, data, f"{host}:{bound}")
+        for link in pool.links:
+            reader, writer = await asyncio.open_unix_connection(sock=link)
+            tasks.append(asyncio.ensure_future(serve_link(reader, writer, worker.submit)))
+        await pool.ready()
+        tasks.append(asyncio.ensure_future(pool.accept(listener)))
     if follower is not None:
         follower.start()
     print(f"Serving on {url}", flush=True)
@@ -140,8 +173,61 @@ async def serve(cluster, data: str, host: str, port: int, *, clock: str = "wall"
     try:
         await stop.wait()
     finally:
+        for task in tasks:
+            task.cancel()
+        pool.stop()
         await runner.cleanup()
         worker.stop()
         if follower is not None:
             follower.stop()  # releases the controller lease: another server takes over at once
         print(f"ktape serve: stopped ({worker.requests} requests in {worker.groups} commits)", file=sys.stderr, flush=True)
+
+
+async def serve_worker(cluster, data: str, host: str, port: int, conns_fd: int, link_fd: int) -> None:
+    """One HTTP worker of `--workers N`: TLS, HTTP and JSON here, decisions in the engine process."""
+    import socket
+
+    from aiohttp import web
+
+    from engine.server.app import Server
+    from engine.server.authn import Authenticator
+    from engine.server.remote import EngineLink
+    from engine.server.tls import load_ca, pki_dir, server_context
+    from log_tools.commands import serve_workers
+
+    ca = load_ca(data)
+    ssl_ctx = server_context(ca, host)
+    with cluster.view() as v:
+        modes = ((v.cluster().get("spec") or {}).get("authorization") or {}).get("modes") or ["AlwaysAllow"]
+    stop = asyncio.Event()
+    reader, writer = await asyncio.open_unix_connection(sock=socket.socket(fileno=link_fd))
+    link = EngineLink(cluster, reader, writer, on_lost=stop.set)
+    authn = Authenticator(ca, pki_dir(data) / "tokens.csv", anonymous="AlwaysAllow" not in modes, cluster=cluster)
+    server = Server(link, authn, server_address=f"{host}:{port}")
+    runner = web.AppRunner(server.app(), access_log=None, handle_signals=False, shutdown_timeout=1.0)
+    await runner.setup()
+    loop = asyncio.get_running_loop()
+
+    def serve_here(sock) -> None:
+        async def attach() -> None:
+            try:
+                await loop.connect_accepted_socket(runner.server, sock, ssl=ssl_ctx)
+            except (OSError, ssl.SSLError, asyncio.TimeoutError):
+                sock.close()
+
+        loop.create_task(attach())
+
+    serve_workers.receive(conns_fd, serve_here)
+    link.start()
+    print(f"Serving on https://{host}:{port}", flush=True)
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError):
+            pass
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+        link.stop()
+        print(f"ktape serve: worker stopped ({link.requests} requests)", file=sys.stderr, flush=True)

@@ -1,0 +1,152 @@
+"""Requests from HTTP worker processes to the one engine process (`ktape serve --workers N`).
+
+Why: a served request costs about twice as much CPU in HTTP, TLS, authentication and JSON as in
+the engine, and one Python process runs both on one core (one GIL). With `--workers N` the
+first process keeps the log and its single engine thread (so group commit spans every worker's
+requests and LMDB never sees two writers), and N worker processes run the HTTP side. A worker
+sends each `Request` over a Unix stream socket as one length-prefixed msgpack frame and gets the
+`Response` back the same way, in any order (frames carry an id), so a worker pipelines all its
+clients' requests. Reads that decide nothing (watch streams replayed from the log, reviews,
+`pods/log`, `/ktape/head`) read the same LMDB file in the worker.
+
+`EngineLink` is the worker's stand-in for `EngineWorker` (the interface `Server` uses);
+`serve_link` is the engine side of one worker's socket.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import struct
+from typing import Any, Callable
+
+import msgpack
+
+from engine.errors import StatusError
+from engine.pipeline.handler import Response
+from engine.records import Request
+
+_LEN = struct.Struct(">I")
+HEAD_POLL_S = 0.05  # how soon a worker's watches see entries other workers' requests appended
+
+
+def _frame(payload: Any) -> bytes:
+    raw = msgpack.packb(payload, use_bin_type=True)
+    return _LEN.pack(len(raw)) + raw
+
+
+async def _read_frame(reader: asyncio.StreamReader) -> Any:
+    n = _LEN.unpack(await reader.readexactly(_LEN.size))[0]
+    return msgpack.unpackb(await reader.readexactly(n), raw=False, strict_map_key=False)
+
+
+def _request_out(req: Request) -> list:
+    return [req.verb, req.resource, req.group, req.version, req.namespace, req.name, req.subresource, req.body,
+            req.user, list(req.groups), req.impersonator, req.dry_run, req.params]
+
+
+def _request_in(f: list) -> Request:
+    return Request(verb=f[0], resource=f[1], group=f[2], version=f[3], namespace=f[4], name=f[5], subresource=f[6],
+                   body=f[7], user=f[8], groups=tuple(f[9]), impersonator=f[10], dry_run=f[11], params=f[12])
+
+
+def _response_out(rid: int, resp: Response) -> list:
+    e, err = resp.entry, resp.error
+    return [rid, e.seq if e is not None else 0, e.at if e is not None else 0, resp.obj,
+            [err.code, err.reason, err.message, err.details] if err is not None else None, list(resp.warnings)]
+
+
+class Position:
+    """What a worker needs of the recorded entry: its seq and virtual time (`Response.entry`)."""
+
+    __slots__ = ("seq", "at", "code")
+
+    def __init__(self, seq: int, at: int, code: int):
+        self.seq, self.at, self.code = seq, at, code
+
+
+def _response_in(f: list) -> tuple[int, Response]:
+    rid, seq, at, obj, err, warnings = f
+    error = StatusError(err[0], err[1], err[2], err[3]) if err is not None else None
+    entry = Position(seq, at, error.code if error is not None else 200) if seq else None
+    return rid, Response(entry, obj, error, tuple(warnings))
+
+
+async def serve_link(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, submit: Callable) -> None:
+    """Engine side: every frame from a worker is submitted; each answer goes back when ready."""
+    def answer(rid: int, fut: asyncio.Future) -> None:
+        if writer.is_closing():
+            return
+        exc = fut.exception()
+        resp = Response(None, None, StatusError(500, "InternalError", f"Internal error occurred: {exc!r}")) if exc else fut.result()
+        writer.write(_frame(_response_out(rid, resp)))
+
+    try:
+        while True:
+            rid, fields = await _read_frame(reader)
+            fut = submit(_request_in(fields))
+            fut.add_done_callback(lambda f, rid=rid: answer(rid, f))
+    except (asyncio.IncompleteReadError, ConnectionError):
+        writer.close()
+
+
+class EngineLink:
+    """Worker side: `submit` over the socket; reads, the head and `call` on the local cluster."""
+
+    def __init__(self, cluster, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, on_lost: Callable[[], None]):
+        self.cluster = cluster  # the same data folder, opened for reading
+        self.follower = None
+        self.on_head: Callable[[int], None] | None = None
+        self._reader, self._writer, self._on_lost = reader, writer, on_lost
+        self._ids = itertools.count(1)
+        self._waiting: dict[int, asyncio.Future] = {}
+        head = cluster.head()
+        self.head_seq, self.head_at = head.seq, head.at
+        self.requests = 0
+        self.groups = 0  # commits are the engine process's; it reports them
+        self._tasks: list[asyncio.Task] = []
+
+    def start(self) -> None:
+        self._tasks = [asyncio.ensure_future(self._answers()), asyncio.ensure_future(self._poll_head())]
+
+    def stop(self) -> None:
+        for t in self._tasks:
+            t.cancel()
+
+    def submit(self, req: Request) -> "asyncio.Future[Response]":
+        fut = asyncio.get_running_loop().create_future()
+        rid = next(self._ids)
+        self._waiting[rid] = fut
+        self._writer.write(_frame([rid, _request_out(req)]))
+        self.requests += 1
+        return fut
+
+    def call(self, fn: Callable[[Any], Any]) -> "asyncio.Future[Any]":
+        return asyncio.get_running_loop().run_in_executor(None, fn, self.cluster)
+
+    async def _answers(self) -> None:
+        try:
+            while True:
+                rid, resp = _response_in(await _read_frame(self._reader))
+                fut = self._waiting.pop(rid, None)
+                if resp.entry is not None:
+                    self._advance(resp.entry.seq, resp.entry.at)
+                if fut is not None and not fut.done():
+                    fut.set_result(resp)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            for fut in self._waiting.values():
+                if not fut.done():
+                    fut.set_exception(ConnectionError("the engine process is gone"))
+            self._on_lost()
+
+    async def _poll_head(self) -> None:
+        while True:
+            await asyncio.sleep(HEAD_POLL_S)
+            head = self.cluster.head()
+            self._advance(head.seq, head.at)
+
+    def _advance(self, seq: int, at: int) -> None:
+        if seq > self.head_seq:
+            self.head_seq, self.head_at = seq, at
+            if self.on_head is not None:
+                self.on_head(seq)
