@@ -78,6 +78,7 @@ async def load(url: str, ctx: ssl.SSLContext, clients: int, seconds: float) -> d
     lat: dict[str, list[float]] = {"get": [], "list": [], "patch": []}
     errors: dict[str, int] = {}
     acked: list[tuple[str, str, int]] = []  # (object, value, resourceVersion)
+    done_at: list[float] = []  # when each successful request was answered (perf_counter)
     async with aiohttp.ClientSession(connector=conn) as s:
         ns = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NS}}
         async with s.post(f"{url}/api/v1/namespaces", json=ns) as r:
@@ -122,6 +123,7 @@ async def load(url: str, ctx: ssl.SSLContext, clients: int, seconds: float) -> d
                     errors[f"{verb} {status}"] = errors.get(f"{verb} {status}", 0) + 1
                     continue
                 lat[verb].append(dt_)
+                done_at.append(t0 + dt_)
                 if verb == "patch":
                     obj = json.loads(resp)
                     acked.append((name, value, int(obj["metadata"]["resourceVersion"])))
@@ -130,7 +132,11 @@ async def load(url: str, ctx: ssl.SSLContext, clients: int, seconds: float) -> d
         t0 = time.perf_counter()
         await asyncio.gather(*(client(i) for i in range(clients)))
         elapsed = time.perf_counter() - t0
-    return {"lat": lat, "errors": errors, "acked": acked, "elapsed": elapsed}
+    start = deadline - seconds
+    per_10s = [0] * max(1, int((seconds + 9.999) // 10))
+    for t in done_at:
+        per_10s[min(len(per_10s) - 1, max(0, int((t - start) // 10)))] += 1
+    return {"lat": lat, "errors": errors, "acked": acked, "elapsed": elapsed, "per_10s": [round(n / 10, 1) for n in per_10s]}
 
 
 def run_loop(coro):
@@ -215,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
     total = sum(len(v) for v in res["lat"].values())
     out = {
         "clients": args.clients, "seconds": round(res["elapsed"], 2), "requests": total,
-        "requests_per_s": round(total / res["elapsed"], 1),
+        "requests_per_s": round(total / res["elapsed"], 1), "requests_per_s_by_10s": res["per_10s"], "workers": args.workers,
         "latency_ms": {verb: {"n": len(xs), "p50": round(pct(xs, 50), 2), "p99": round(pct(xs, 99), 2)} for verb, xs in res["lat"].items()},
         "latency_ms_all": {"p50": round(pct(sum(res["lat"].values(), []), 50), 2), "p99": round(pct(sum(res["lat"].values(), []), 99), 2)},
         "server_cpu_s": round(server_cpu, 2), "client_cpu_s": round(client_cpu, 2),

@@ -72,14 +72,34 @@ def _response_in(f: list) -> tuple[int, Response]:
     return rid, Response(entry, obj, error, tuple(warnings))
 
 
+class _Batched:
+    """Frames written in one syscall per event-loop iteration: a commit group's answers (or a
+    burst of requests) would otherwise cost a write each."""
+
+    __slots__ = ("_writer", "_frames")
+
+    def __init__(self, writer: asyncio.StreamWriter):
+        self._writer, self._frames = writer, []
+
+    def send(self, payload: Any) -> None:
+        if not self._frames:
+            asyncio.get_running_loop().call_soon(self._flush)
+        self._frames.append(_frame(payload))
+
+    def _flush(self) -> None:
+        frames, self._frames = self._frames, []
+        if not self._writer.is_closing():
+            self._writer.write(b"".join(frames))
+
+
 async def serve_link(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, submit: Callable) -> None:
     """Engine side: every frame from a worker is submitted; each answer goes back when ready."""
+    out = _Batched(writer)
+
     def answer(rid: int, fut: asyncio.Future) -> None:
-        if writer.is_closing():
-            return
         exc = fut.exception()
         resp = Response(None, None, StatusError(500, "InternalError", f"Internal error occurred: {exc!r}")) if exc else fut.result()
-        writer.write(_frame(_response_out(rid, resp)))
+        out.send(_response_out(rid, resp))
 
     try:
         while True:
@@ -97,7 +117,7 @@ class EngineLink:
         self.cluster = cluster  # the same data folder, opened for reading
         self.follower = None
         self.on_head: Callable[[int], None] | None = None
-        self._reader, self._writer, self._on_lost = reader, writer, on_lost
+        self._reader, self._out, self._on_lost = reader, _Batched(writer), on_lost
         self._ids = itertools.count(1)
         self._waiting: dict[int, asyncio.Future] = {}
         head = cluster.head()
@@ -117,7 +137,7 @@ class EngineLink:
         fut = asyncio.get_running_loop().create_future()
         rid = next(self._ids)
         self._waiting[rid] = fut
-        self._writer.write(_frame([rid, _request_out(req)]))
+        self._out.send([rid, _request_out(req)])
         self.requests += 1
         return fut
 
