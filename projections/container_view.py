@@ -217,3 +217,12 @@ def oom_score_file(txn: Txn, pod: dict, container: dict, seq: int) -> File:
     node = object_at(txn, object_key("", "nodes", "", node_name), seq) or {}
     score = container_oom_scores(pod, node).get(container.get("name", ""), 1000)
     return File(f"{score}\n".encode(), 0o644)
+
+
+def with_proc_files(txn: Txn, view: "ContainerView") -> "ContainerView":
+    """The view plus `/proc/self/oom_score_adj`: the kubelet's OOM score policy for the container
+    (what `exec` sees; a container's own output never reads it)."""
+    if OOM_SCORE_ADJ in view.files:
+        return view
+    proc = oom_score_file(txn, view.pod, view.container, view.start_seq - 1)
+    return attrs.evolve(view, files={**view.files, OOM_SCORE_ADJ: proc})

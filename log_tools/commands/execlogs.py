@@ -140,7 +140,7 @@ def _status(pod: dict, name: str) -> dict:
 
 
 def _view(ctx, pod: dict, name: str, previous: bool = False):
-    from projections.container_view import NotRunning, container_view
+    from projections.container_view import NotRunning, container_view, with_proc_files
 
     cluster = ctx.cluster()
     with cluster.store.begin() as txn:
@@ -152,18 +152,6 @@ def _view(ctx, pod: dict, name: str, previous: bool = False):
         except NotRunning:
             return None
         return with_proc_files(txn, view)
-
-
-def with_proc_files(txn, view):
-    """The view plus `/proc/self/oom_score_adj`: the kubelet's OOM score policy for the container."""
-    import attrs
-
-    from projections.container_view import OOM_SCORE_ADJ, oom_score_file
-
-    if OOM_SCORE_ADJ in view.files:
-        return view
-    proc = oom_score_file(txn, view.pod, view.container, view.start_seq - 1)
-    return attrs.evolve(view, files={**view.files, OOM_SCORE_ADJ: proc})
 
 
 def run_exec(ctx, args) -> int:
