@@ -4,8 +4,14 @@ The container's view (environment, files, command) is the kubelet simulation's p
 (`projections.container_view`), replayed from the log at the head, and its output is what the
 command simulator (`engine.kubelet_sim.shell`) prints for the container's command: the same
 answer `ktape logs` gives. When those modules are not part of this build, `pods/log` is a 501
-Status. `pods/exec`, `attach` and `portforward` need a streaming upgrade (SPDY or WebSocket
-channels) and are 501 Statuses here.
+Status.
+
+`pods/exec` runs the command in the same simulated container (`exec_result`: what `ktape exec`
+prints) and streams it the way kubectl >= 1.30 asks: a WebSocket upgrade with the
+`v5.channel.k8s.io` (or v4) subprotocol, each binary message one channel byte (0 stdin,
+1 stdout, 2 stderr, 3 the final Status, 255 v5's close of a stream) then data; `app.py` does the
+upgrade. SPDY upgrades (kubectl <= 1.29, or a fallback) get the same errors as upstream before
+any upgrade and otherwise a 501; `attach` and `portforward` are 501s.
 """
 
 from __future__ import annotations
@@ -81,3 +87,46 @@ def pod_logs(store, pod: dict, wanted: str = "") -> str:
     machine = shell.Machine(shell.process_env(host, view.env.items()), view.files, host)
     result = machine.run(view.argv)
     return result.stdout + result.stderr
+
+
+PROTOCOLS = ("v5.channel.k8s.io", "v4.channel.k8s.io")  # what kubectl >= 1.30 offers, best first
+
+
+def exec_machine(store, pod: dict, wanted: str):
+    """The container's shell as `ktape exec` sees it; upstream's errors before any upgrade."""
+    from engine.kubelet_sim import shell
+    from projections.container_view import NotRunning, container_view, with_proc_files
+
+    phase = (pod.get("status") or {}).get("phase")
+    if phase in ("Succeeded", "Failed"):
+        raise StatusError(400, "BadRequest", f"cannot exec into a container in a completed pod; current phase is {phase}")
+    name = _container(pod, wanted)
+    view = None
+    if "running" in (_status(pod, name).get("state") or {}):
+        with store.begin() as txn:
+            head = eventlog.read_head(txn)
+            try:
+                view = with_proc_files(txn, container_view(txn, pod, name, head.seq, head.at))
+            except NotRunning:
+                view = None
+    if view is None:
+        raise StatusError(400, "BadRequest", f'container not found ("{name}")')
+    host = (pod.get("spec") or {}).get("hostname") or pod["metadata"]["name"]
+    return shell.Machine(shell.process_env(host, view.env.items()), view.files, host)
+
+
+def run_in(machine, argv: list[str], stdin_text: str | None):
+    from engine.kubelet_sim import shell
+
+    if stdin_text is not None and len(argv) == 1 and argv[0].rsplit("/", 1)[-1] in shell.SHELLS:
+        return machine.body(stdin_text)  # `exec -i POD -- sh` reads its commands from stdin
+    return machine.run(argv)
+
+
+def exit_status(code: int, argv: list[str]) -> dict:
+    """The error channel's last word: upstream's Success, or its NonZeroExitCode Status."""
+    if code == 0:
+        return {"metadata": {}, "status": "Success"}
+    return {"metadata": {}, "status": "Failure",
+            "message": f"command terminated with non-zero exit code: error executing command [{' '.join(argv)}], exit code {code}",
+            "reason": "NonZeroExitCode", "details": {"causes": [{"reason": "ExitCode", "message": str(code)}]}}

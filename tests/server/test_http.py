@@ -301,4 +301,9 @@ def test_pod_log_and_exec_answers(api):
     else:
         assert code == 501 and st["reason"] == "NotImplemented"
     code, st, _ = api.request("POST", f"{NS}/pods/nope/exec?command=ls&stdout=true")
-    assert code == 501 and st["kind"] == "Status" and st["reason"] == "NotImplemented"
+    if podio.available():  # authorized and looked up before any upgrade, as upstream
+        assert code == 404 and st["kind"] == "Status" and st["message"] == 'pods "nope" not found'
+    else:
+        assert code == 501 and st["kind"] == "Status" and st["reason"] == "NotImplemented"
+    code, st, _ = api.request("POST", f"{NS}/pods/nope/exec")
+    assert code == 400 and st["message"] == "you must specify at least 1 command"
