@@ -82,7 +82,10 @@ def stop_server(s: Served) -> None:
 @pytest.fixture(scope="session")
 def served():
     tmp = tempfile.mkdtemp(prefix="ktape-serve-test-")
-    s = start_server(tmp, "--clock-rate", "5")  # rollouts in a fifth of the wall time; nothing asserts ages
+    # rollouts in a fifth of the wall time (nothing asserts ages); KTAPE_TEST_SERVE_WORKERS=N runs
+    # the whole server suite against `ktape serve --workers N`
+    workers = ("--workers", os.environ["KTAPE_TEST_SERVE_WORKERS"]) if os.environ.get("KTAPE_TEST_SERVE_WORKERS") else ()
+    s = start_server(tmp, "--clock-rate", "5", *workers)
     yield s
     stop_server(s)
     shutil.rmtree(tmp, ignore_errors=True)
