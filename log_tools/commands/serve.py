@@ -114,23 +114,14 @@ async def serve(cluster, data: str, host: str, port: int, *, clock: str = "wall"
                 ready=None, stop: asyncio.Event | None = None, rate: float = 1.0, follower=None, workers: int = 1) -> None:
     from aiohttp import web
 
-    from engine.server.app import Server
-    from engine.server.authn import Authenticator
-    from engine.server.tls import admin_token, kubeconfig, load_ca, pki_dir, server_context, write_kubeconfig
+    from engine.server.tls import admin_token, kubeconfig, write_kubeconfig
     from engine.server.worker import TICK_S, EngineWorker
     from log_tools.commands import serve_workers
 
-    ca = load_ca(data)
-    ssl_ctx = server_context(ca, host)
     admin_token(data)
-    with cluster.view() as v:
-        modes = ((v.cluster().get("spec") or {}).get("authorization") or {}).get("modes") or ["AlwaysAllow"]
     worker = EngineWorker(cluster, clock=clock, rate=rate, follower=follower,
                           tick_s=FOLLOW_TICK_S if follower is not None else TICK_S)
-    authn = Authenticator(ca, pki_dir(data) / "tokens.csv", anonymous="AlwaysAllow" not in modes, cluster=cluster)
-    server = Server(worker, authn, server_address=f"{host}:{port}")
-    runner = web.AppRunner(server.app(), access_log=None, handle_signals=False, shutdown_timeout=1.0)
-    await runner.setup()
+    ca, ssl_ctx, server, runner = await _http_app(cluster, data, worker, host, port)
     pool = serve_workers.Pool()
     if workers > 1:  # the HTTP side runs in worker processes; this one accepts and decides
         listener = serve_workers.listen(host, port)
@@ -164,12 +155,7 @@ async def serve(cluster, data: str, host: str, port: int, *, clock: str = "wall"
     if ready is not None:
         ready(url)
     stop = stop or asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
-            loop.add_signal_handler(sig, stop.set)
-        except (NotImplementedError, RuntimeError):
-            pass
+    _stop_on_signals(stop)
     try:
         await stop.wait()
     finally:
@@ -187,25 +173,13 @@ async def serve_worker(cluster, data: str, host: str, port: int, conns_fd: int, 
     """One HTTP worker of `--workers N`: TLS, HTTP and JSON here, decisions in the engine process."""
     import socket
 
-    from aiohttp import web
-
-    from engine.server.app import Server
-    from engine.server.authn import Authenticator
     from engine.server.remote import EngineLink
-    from engine.server.tls import load_ca, pki_dir, server_context
     from log_tools.commands import serve_workers
 
-    ca = load_ca(data)
-    ssl_ctx = server_context(ca, host)
-    with cluster.view() as v:
-        modes = ((v.cluster().get("spec") or {}).get("authorization") or {}).get("modes") or ["AlwaysAllow"]
     stop = asyncio.Event()
     reader, writer = await asyncio.open_unix_connection(sock=socket.socket(fileno=link_fd))
     link = EngineLink(cluster, reader, writer, on_lost=stop.set)
-    authn = Authenticator(ca, pki_dir(data) / "tokens.csv", anonymous="AlwaysAllow" not in modes, cluster=cluster)
-    server = Server(link, authn, server_address=f"{host}:{port}")
-    runner = web.AppRunner(server.app(), access_log=None, handle_signals=False, shutdown_timeout=1.0)
-    await runner.setup()
+    _ca, ssl_ctx, _server, runner = await _http_app(cluster, data, link, host, port)
     loop = asyncio.get_running_loop()
 
     def serve_here(sock) -> None:
@@ -220,14 +194,39 @@ async def serve_worker(cluster, data: str, host: str, port: int, conns_fd: int, 
     serve_workers.receive(conns_fd, serve_here)
     link.start()
     print(f"Serving on https://{host}:{port}", flush=True)
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
-            loop.add_signal_handler(sig, stop.set)
-        except (NotImplementedError, RuntimeError):
-            pass
+    _stop_on_signals(stop)
     try:
         await stop.wait()
     finally:
         await runner.cleanup()
         link.stop()
         print(f"ktape serve: worker stopped ({link.requests} requests)", file=sys.stderr, flush=True)
+
+
+async def _http_app(cluster, data: str, worker, host: str, port: int):
+    """The aiohttp app over `worker` (the engine thread, or the link to the engine process):
+    the CA, the TLS context, the Server and its started runner."""
+    from aiohttp import web
+
+    from engine.server.app import Server
+    from engine.server.authn import Authenticator
+    from engine.server.tls import load_ca, pki_dir, server_context
+
+    ca = load_ca(data)
+    ssl_ctx = server_context(ca, host)
+    with cluster.view() as v:
+        modes = ((v.cluster().get("spec") or {}).get("authorization") or {}).get("modes") or ["AlwaysAllow"]
+    authn = Authenticator(ca, pki_dir(data) / "tokens.csv", anonymous="AlwaysAllow" not in modes, cluster=cluster)
+    server = Server(worker, authn, server_address=f"{host}:{port}")
+    runner = web.AppRunner(server.app(), access_log=None, handle_signals=False, shutdown_timeout=1.0)
+    await runner.setup()
+    return ca, ssl_ctx, server, runner
+
+
+def _stop_on_signals(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError):
+            pass
