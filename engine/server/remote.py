@@ -96,10 +96,15 @@ async def serve_link(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
     """Engine side: every frame from a worker is submitted; each answer goes back when ready."""
     out = _Batched(writer)
 
+    def failed(exc: BaseException) -> Response:
+        return Response(None, None, StatusError(500, "InternalError", f"Internal error occurred: {exc!r}"))
+
     def answer(rid: int, fut: asyncio.Future) -> None:
         exc = fut.exception()
-        resp = Response(None, None, StatusError(500, "InternalError", f"Internal error occurred: {exc!r}")) if exc else fut.result()
-        out.send(_response_out(rid, resp))
+        try:
+            out.send(_response_out(rid, failed(exc) if exc else fut.result()))
+        except (TypeError, ValueError, OverflowError) as e:  # not msgpack-able (an integer past 64 bits)
+            out.send(_response_out(rid, failed(e)))
 
     try:
         while True:
