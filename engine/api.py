@@ -242,9 +242,9 @@ class Cluster:
     def advance_to(self, target: int, user: str = "system:kubetape:clock", *, always: bool = False) -> list[Response]:
         """Bring the clock to `target` (µs), running due work in time order on the way.
 
-        Several processes may follow one wall clock on one log (`ktape serve --workers`): each
-        step reads the head inside its transaction, so a clock another process already moved to
-        `target` is left alone (nothing written) instead of being pushed a second further.
+        Each step reads the head inside its transaction, so a clock another writer already moved
+        to `target` (`ktape advance` in another process while `ktape serve` follows the wall
+        clock) is left alone, nothing written, instead of being pushed a second further.
         `always` records a clock entry even when there is nothing to move (`ktape advance 0s`)."""
         out: list[Response] = []
         while True:
