@@ -20,6 +20,7 @@ import itertools
 import struct
 from typing import Any, Callable
 
+import attrs
 import msgpack
 
 from engine.errors import StatusError
@@ -40,14 +41,17 @@ async def _read_frame(reader: asyncio.StreamReader) -> Any:
     return msgpack.unpackb(await reader.readexactly(n), raw=False, strict_map_key=False)
 
 
+_FIELDS = tuple(a.name for a in attrs.fields(Request))  # every field travels, in declaration order
+
+
 def _request_out(req: Request) -> list:
-    return [req.verb, req.resource, req.group, req.version, req.namespace, req.name, req.subresource, req.body,
-            req.user, list(req.groups), req.impersonator, req.dry_run, req.params]
+    return [getattr(req, f) for f in _FIELDS]
 
 
-def _request_in(f: list) -> Request:
-    return Request(verb=f[0], resource=f[1], group=f[2], version=f[3], namespace=f[4], name=f[5], subresource=f[6],
-                   body=f[7], user=f[8], groups=tuple(f[9]), impersonator=f[10], dry_run=f[11], params=f[12])
+def _request_in(values: list) -> Request:
+    fields = dict(zip(_FIELDS, values))
+    fields["groups"] = tuple(fields["groups"])
+    return Request(**fields)
 
 
 def _response_out(rid: int, resp: Response) -> list:
