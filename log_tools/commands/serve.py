@@ -114,19 +114,21 @@ async def serve(cluster, data: str, host: str, port: int, *, clock: str = "wall"
                 ready=None, stop: asyncio.Event | None = None, rate: float = 1.0, follower=None, workers: int = 1) -> None:
     from aiohttp import web
 
-    from engine.server.tls import admin_token, kubeconfig, write_kubeconfig
+    from engine.server.tls import admin_token, kubeconfig, load_ca, write_kubeconfig
     from engine.server.worker import TICK_S, EngineWorker
     from log_tools.commands import serve_workers
 
     admin_token(data)
     worker = EngineWorker(cluster, clock=clock, rate=rate, follower=follower,
                           tick_s=FOLLOW_TICK_S if follower is not None else TICK_S)
-    ca, ssl_ctx, server, runner = await _http_app(cluster, data, worker, host, port)
     pool = serve_workers.Pool()
+    runner = None
     if workers > 1:  # the HTTP side runs in worker processes; this one accepts and decides
+        ca = load_ca(data)
         listener = serve_workers.listen(host, port)
         bound = listener.getsockname()[1]
     else:
+        ca, ssl_ctx, server, runner = await _http_app(cluster, data, worker, host, port)
         site = web.TCPSite(runner, host, port, ssl_context=ssl_ctx, backlog=1024)
         await site.start()
         bound = port
@@ -134,7 +136,7 @@ async def serve(cluster, data: str, host: str, port: int, *, clock: str = "wall"
             if isinstance(s, tuple):
                 bound = s[1]
                 break
-    server.server_address = f"{host}:{bound}"
+        server.server_address = f"{host}:{bound}"
     url = f"https://{host if ':' not in host else '[' + host + ']'}:{bound}"
     if kubeconfig_path:
         write_kubeconfig(kubeconfig_path, kubeconfig(ca, url))
@@ -162,7 +164,8 @@ async def serve(cluster, data: str, host: str, port: int, *, clock: str = "wall"
         for task in tasks:
             task.cancel()
         pool.stop()
-        await runner.cleanup()
+        if runner is not None:
+            await runner.cleanup()
         worker.stop()
         if follower is not None:
             follower.stop()  # releases the controller lease: another server takes over at once
