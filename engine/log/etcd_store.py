@@ -20,6 +20,10 @@ attempt landed, or another writer won (a plain conflict, even when its entry has
 bytes: two clients sending the same request at the same moment). So an acknowledged write is in
 the log exactly once, and an unacknowledged one was never half-written.
 
+Servers (`ktape serve`, `yield_to_catch_up`) also require `<prefix>/catching-up` to be absent
+in every append: a new controllers' leader holds that key while it settles a backlog, so the
+others' short appends cannot keep taking the seq from its longer settle transactions.
+
 More than etcd's `--max-txn-ops` (128) entries, or more than its request limit (1.5 MiB) of
 bytes, go as several transactions in order; `Conflict.committed` then says how far the batch got.
 A single entry larger than the limit is refused with Kubernetes' 413 RequestEntityTooLarge.
@@ -58,6 +62,7 @@ from engine.log.kv import Conflict, StoreError, prefix_end  # noqa: F401  (Confl
 
 MAX_REQUEST_BYTES = 1_572_864  # etcd's default --max-request-bytes (1.5 MiB)
 MAX_TXN_OPS = 128  # etcd's default --max-txn-ops
+YIELD_PAUSE_S = 0.02  # how long a server's append waits while the controllers' leader catches up
 REQUEST_OVERHEAD = 4096  # room for the compares, keys and protobuf framing of one transaction
 SYNC_PAGE = 500
 DEFAULT_PREFIX = "/ktape"
@@ -247,8 +252,14 @@ class EtcdStore:
         self.read_only = read_only
         self.conn = Endpoints(endpoints, timeout=timeout, retry_for=retry_for)
         self.max_request_bytes = max_request_bytes
-        self.max_entries = max_txn_ops - 2  # compares: the entry before; puts: writer key, settled
+        self.max_entries = max_txn_ops - 3  # compares: the entry before, the catch-up key; puts: writer key, settled
         self.share_settled = False  # set while this process runs the controllers (etcd_lease)
+        # Servers (engine/server/etcd_follow.py) yield the log to a controller leader that is
+        # catching up: their appends also require `<prefix>/catching-up` to be absent, and the
+        # leader, holding that key, appends without the compare (`exclusive`).
+        self.yield_to_catch_up = False
+        self.exclusive = False
+        self.catch_up_key = (self.prefix + "/catching-up").encode()
         self._settled_key = (self.prefix + "/settled").encode()
         self._log_prefix = (self.prefix + "/log/").encode()
         self._writer_key = (self.prefix + "/writers/" + os.urandom(8).hex()).encode()
@@ -471,6 +482,10 @@ class EtcdStore:
         failure = [{"request_range": {"key": _b64(self.key(first - 1 if first > 1 else first)),
                                       "range_end": _b64(self._log_end), "limit": 2}},
                    {"request_range": {"key": _b64(self._writer_key)}}]
+        yielding = self.yield_to_catch_up and not self.exclusive
+        if yielding:
+            compare.append({"key": _b64(self.catch_up_key), "target": "CREATE", "result": "EQUAL", "create_revision": "0"})
+            failure.append({"request_range": {"key": _b64(self.catch_up_key)}})
         txn = {"compare": compare, "success": success, "failure": failure}
         try:
             r = self._definite(txn)
@@ -484,11 +499,14 @@ class EtcdStore:
             return
         kvs = (r.get("responses") or [{}])[0].get("response_range", {}).get("kvs") or []
         by_seq = {self.seq_of(_unb64(kv.get("key"))): kv for kv in kvs}
+        marker = ((r.get("responses") or [{}, {}])[1].get("response_range", {}).get("kvs") or [{}])[0]
+        if yielding and by_seq.get(first) is None and ((r.get("responses") or [{}, {}, {}])[2].get("response_range", {}).get("kvs")):
+            time.sleep(YIELD_PAUSE_S)  # the controllers' leader is catching up: let it have the log a moment
+            raise Conflict(first)
         if first > 1 and int((by_seq.get(first - 1) or {}).get("create_revision", -1)) != self._head_rev:
             raise StoreError(f"{self.url}: seq {first - 1} in etcd is not the entry this process holds "
                              "(the log was rewritten under it); reopen to rebuild the local cache")
         mine = by_seq.get(first)
-        marker = ((r.get("responses") or [{}, {}])[1].get("response_range", {}).get("kvs") or [{}])[0]
         if mine is not None and _unb64(marker.get("value")) == b"%d" % last:
             # An earlier attempt of this very transaction landed (its reply was lost): it is ours.
             self._head_rev = int(mine["create_revision"])

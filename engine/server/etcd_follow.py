@@ -11,8 +11,9 @@ threads at once:
 - Controllers: a background thread campaigns for the controller lease (LeaderElector,
   kube-controller-manager's pattern); the engine thread only looks at `elector.is_leader()`
   and hands the Cluster its actors (ControllerLeadership.started: settle the backlog after the
-  `settled` marker the previous leader left in etcd) or takes them away
-  (ControllerLeadership.stopped). A server without the lease appends users' requests only.
+  `settled` marker the previous leader left in etcd, holding `<prefix>/catching-up` meanwhile
+  so that the other servers' appends wait) or takes them away (ControllerLeadership.stopped). A
+  server without the lease appends users' requests only.
 - The clock: only the lease holder moves the virtual clock (wall mode). Two servers ticking
   would each write clock records for the same second, and the loser, decided again, would
   write another; with one ticker the clock stays monotonic and records stay one per second of
@@ -47,6 +48,7 @@ class EtcdFollower:
                                      retry_period=retry_period)
         self.leadership = ControllerLeadership(cluster, self.elector)
         cluster.runtime = Runtime([])  # no controllers until the lease says so
+        cluster.store.yield_to_catch_up = True  # step aside while a new leader catches up (`_catch_up`)
         self._stop = threading.Event()
         self._published = 0  # the settled seq this server last wrote to etcd
         # The election thread only talks to etcd; the engine thread acts on what it finds.
@@ -118,10 +120,44 @@ class EtcdFollower:
             txn.put("meta", b"settled", pack(end.seq if stop == head.seq else stop))
             return stop == head.seq
 
-        for _ in range(100_000):
-            if cluster._write(once):
-                if not cluster.store.sync():
-                    return
+        exclusive = self._hold_log(cluster)
+        try:
+            for _ in range(100_000):
+                if cluster._write(once):
+                    if not cluster.store.sync():
+                        return
+        finally:
+            if exclusive:
+                self._release_log(cluster)
+
+    def _hold_log(self, cluster) -> bool:
+        """Before a backlog longer than one step: the `catching-up` key, bound to this leader's
+        lease (gone with it if this process dies), which the other servers' appends require to
+        be absent. Without it a busy log outruns the catch-up: every step loses its seq to the
+        others' short appends and starts over (the failover test's unpaced clients did that)."""
+        from engine.api import Cluster
+        from engine.log import eventlog
+        from engine.log.etcd_store import _b64
+
+        store = cluster.store
+        with store.begin() as t:
+            behind = eventlog.read_head(t).seq - Cluster._settled(t)
+        lease = self.elector.lease_id
+        if behind <= CATCH_UP_STEP or lease is None:
+            return False
+        store.conn.call("kv/put", {"key": _b64(store.catch_up_key), "value": _b64(self.identity.encode()), "lease": str(lease)})
+        store.exclusive = True
+        return True
+
+    def _release_log(self, cluster) -> None:
+        from engine.log.etcd_store import _b64
+
+        store = cluster.store
+        store.exclusive = False
+        try:
+            store.conn.call("kv/deleterange", {"key": _b64(store.catch_up_key)}, retry_for=1.0)
+        except Exception as e:  # noqa: BLE001 - it goes with the lease anyway
+            _say(f"could not drop the catching-up key: {e}")
 
     def _publish_settled(self) -> None:
         """Keep the shared `settled` marker current while leading. The store sends it with the

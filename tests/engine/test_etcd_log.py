@@ -97,6 +97,36 @@ def test_a_write_that_lost_its_seq_is_decided_again(etcd_url):
     a.close(), b.close()
 
 
+def test_writers_yield_while_a_leader_holds_the_catching_up_key(etcd_url):
+    """A server's appends wait (conflict after a short pause, then decide again) while the
+    controllers' leader holds `<prefix>/catching-up`; the holder appends through; when the key
+    goes, the waiting write lands once."""
+    import threading
+
+    from engine.log.etcd_store import _b64
+
+    leader = booted(Cluster(EtcdStore(etcd_url), actors=foundation_actors()))
+    other = Cluster(EtcdStore(etcd_url), actors=foundation_actors())
+    other.store.yield_to_catch_up = leader.store.yield_to_catch_up = True
+    leader.store.conn.call("kv/put", {"key": _b64(leader.store.catch_up_key), "value": _b64(b"leader")})
+    leader.store.exclusive = True
+    must(Client(leader).create(configmap("by-leader")))  # the holder is not held up
+    got: list = []
+    t = threading.Thread(target=lambda: got.append(Client(other).create(configmap("by-other"))))
+    t.start()
+    t.join(0.5)
+    assert t.is_alive() and not got  # still waiting for the key to go
+    seq_while_held = leader.head().seq
+    leader.store.exclusive = False
+    leader.store.conn.call("kv/deleterange", {"key": _b64(leader.store.catch_up_key)})
+    t.join(20)
+    assert got and got[0].error is None and got[0].entry.seq > seq_while_held
+    leader.store.sync()
+    names = [ln for ln in _export(leader.store).splitlines() if '"verb":"create"' in ln and '"name":"by-other"' in ln]
+    assert len(names) == 1
+    leader.close(), other.close()
+
+
 def test_too_large_entry_is_refused_with_413_and_nothing_written(etcd_url):
     store = EtcdStore(etcd_url)
     c = booted(Cluster(store, actors=foundation_actors()))
