@@ -32,6 +32,7 @@ from engine.log.etcd_lease import ControllerLeadership, LeaderElector
 
 
 CATCH_UP_STEP = 50  # entries of backlog settled per transaction by a new lease holder
+CATCH_UP_TTL = 2  # s: how long a dead leader's `catching-up` key can hold the other servers' appends
 
 
 def _noop() -> None:
@@ -120,21 +121,25 @@ class EtcdFollower:
             txn.put("meta", b"settled", pack(end.seq if stop == head.seq else stop))
             return stop == head.seq
 
-        exclusive = self._hold_log(cluster)
+        hold = self._hold_log(cluster)
         try:
             for _ in range(100_000):
+                if hold is not None:
+                    hold = self._keep_holding(cluster, hold)
                 if cluster._write(once):
                     if not cluster.store.sync():
                         return
         finally:
-            if exclusive:
-                self._release_log(cluster)
+            if hold is not None:
+                self._release_log(cluster, hold[0])
 
-    def _hold_log(self, cluster) -> bool:
-        """Before a backlog longer than one step: the `catching-up` key, bound to this leader's
-        lease (gone with it if this process dies), which the other servers' appends require to
-        be absent. Without it a busy log outruns the catch-up: every step loses its seq to the
-        others' short appends and starts over (the failover test's unpaced clients did that)."""
+    def _hold_log(self, cluster) -> tuple[int, float] | None:
+        """Before a backlog longer than one step: the `catching-up` key, which the other servers'
+        appends require to be absent, on a lease of its own of CATCH_UP_TTL seconds renewed while
+        the catch-up runs (so a leader that dies holding it holds the others up that long at
+        most). Without it a busy log outruns the catch-up: every step loses its seq to the
+        others' short appends and starts over (the failover test's unpaced clients did that).
+        Returns (lease id, when it was last renewed), or None when there is no need."""
         from engine.api import Cluster
         from engine.log import eventlog
         from engine.log.etcd_store import _b64
@@ -142,21 +147,31 @@ class EtcdFollower:
         store = cluster.store
         with store.begin() as t:
             behind = eventlog.read_head(t).seq - Cluster._settled(t)
-        lease = self.elector.lease_id
-        if behind <= CATCH_UP_STEP or lease is None:
-            return False
+        if behind <= CATCH_UP_STEP:
+            return None
+        started = time.monotonic()
+        lease = int(store.conn.call("lease/grant", {"TTL": CATCH_UP_TTL})["ID"])
         store.conn.call("kv/put", {"key": _b64(store.catch_up_key), "value": _b64(self.identity.encode()), "lease": str(lease)})
         store.exclusive = True
-        return True
+        return lease, started
 
-    def _release_log(self, cluster) -> None:
-        from engine.log.etcd_store import _b64
+    def _keep_holding(self, cluster, hold: tuple[int, float]) -> tuple[int, float] | None:
+        lease, renewed = hold
+        if time.monotonic() - renewed < CATCH_UP_TTL / 3:
+            return hold
+        started = time.monotonic()
+        r = cluster.store.conn.call("lease/keepalive", {"ID": lease})
+        if int((r.get("result") or {}).get("TTL", -1)) > 0:
+            return lease, started
+        self._release_log(cluster, lease)  # it lapsed (a long step): take it again if still behind
+        return self._hold_log(cluster)
 
+    def _release_log(self, cluster, lease: int) -> None:
         store = cluster.store
         store.exclusive = False
         try:
-            store.conn.call("kv/deleterange", {"key": _b64(store.catch_up_key)}, retry_for=1.0)
-        except Exception as e:  # noqa: BLE001 - it goes with the lease anyway
+            store.conn.call("kv/lease/revoke", {"ID": lease}, retry_for=1.0)  # deletes the key with it
+        except Exception as e:  # noqa: BLE001 - it expires by itself within CATCH_UP_TTL
             _say(f"could not drop the catching-up key: {e}")
 
     def _publish_settled(self) -> None:
