@@ -226,3 +226,12 @@ def with_proc_files(txn: Txn, view: "ContainerView") -> "ContainerView":
         return view
     proc = oom_score_file(txn, view.pod, view.container, view.start_seq - 1)
     return attrs.evolve(view, files={**view.files, OOM_SCORE_ADJ: proc})
+
+
+def container_status(pod: dict, name: str) -> dict:
+    """The pod's status entry for container `name` (app or init), {} when it has none yet."""
+    status = pod.get("status") or {}
+    for cs in list(status.get("containerStatuses") or ()) + list(status.get("initContainerStatuses") or ()):
+        if cs.get("name") == name:
+            return cs
+    return {}

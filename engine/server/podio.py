@@ -53,21 +53,13 @@ def _container(pod: dict, wanted: str) -> str:
     return names[0]
 
 
-def _status(pod: dict, name: str) -> dict:
-    status = pod.get("status") or {}
-    for cs in list(status.get("containerStatuses") or ()) + list(status.get("initContainerStatuses") or ()):
-        if cs.get("name") == name:
-            return cs
-    return {}
-
-
 def pod_logs(store, pod: dict, wanted: str = "") -> str:
     """The container's output, or the upstream 400 for a container that has not started."""
     from engine.kubelet_sim import shell
-    from projections.container_view import NotRunning, container_view
+    from projections.container_view import NotRunning, container_status, container_view
 
     name = _container(pod, wanted)
-    cs = _status(pod, name)
+    cs = container_status(pod, name)
     waiting = (cs.get("state") or {}).get("waiting")
     pod_name = pod["metadata"]["name"]
     if not cs or (waiting is not None and not (cs.get("lastState") or {}).get("terminated")):
@@ -95,14 +87,14 @@ PROTOCOLS = ("v5.channel.k8s.io", "v4.channel.k8s.io")  # what kubectl >= 1.30 o
 def exec_machine(store, pod: dict, wanted: str):
     """The container's shell as `ktape exec` sees it; upstream's errors before any upgrade."""
     from engine.kubelet_sim import shell
-    from projections.container_view import NotRunning, container_view, with_proc_files
+    from projections.container_view import NotRunning, container_status, container_view, with_proc_files
 
     phase = (pod.get("status") or {}).get("phase")
     if phase in ("Succeeded", "Failed"):
         raise StatusError(400, "BadRequest", f"cannot exec into a container in a completed pod; current phase is {phase}")
     name = _container(pod, wanted)
     view = None
-    if "running" in (_status(pod, name).get("state") or {}):
+    if "running" in (container_status(pod, name).get("state") or {}):
         with store.begin() as txn:
             head = eventlog.read_head(txn)
             try:

@@ -32,6 +32,7 @@ from engine.log import eventlog
 from engine.registry import resolve
 from log_tools.commands.batchcmds import _DashTail
 from log_tools.manifests import client_error
+from projections.container_view import NotRunning, container_status, container_view, with_proc_files
 
 DEFAULT_CONTAINER = "kubectl.kubernetes.io/default-container"
 WAITING_PULL = ("ErrImagePull", "ImagePullBackOff")
@@ -131,17 +132,7 @@ def _container(ctx, pod: dict, wanted: str | None) -> str:
     return names[0]
 
 
-def _status(pod: dict, name: str) -> dict:
-    status = pod.get("status") or {}
-    for cs in list(status.get("containerStatuses") or ()) + list(status.get("initContainerStatuses") or ()):
-        if cs.get("name") == name:
-            return cs
-    return {}
-
-
 def _view(ctx, pod: dict, name: str, previous: bool = False):
-    from projections.container_view import NotRunning, container_view, with_proc_files
-
     cluster = ctx.cluster()
     with cluster.store.begin() as txn:
         head = eventlog.read_head(txn)
@@ -166,7 +157,7 @@ def run_exec(ctx, args) -> int:
     if phase in ("Succeeded", "Failed"):
         raise client_error(f"cannot exec into a container in a completed pod; current phase is {phase}")
     name = _container(ctx, pod, args.container)
-    cs = _status(pod, name)
+    cs = container_status(pod, name)
     view = _view(ctx, pod, name) if "running" in (cs.get("state") or {}) else None
     if view is None:
         raise client_error(f'unable to upgrade connection: container not found ("{name}")')
@@ -191,7 +182,7 @@ def _hostname(pod: dict) -> str:
 def run_logs(ctx, args) -> int:
     pod = _pod(ctx, args.pod)
     name = _container(ctx, pod, args.container)
-    cs = _status(pod, name)
+    cs = container_status(pod, name)
     waiting = (cs.get("state") or {}).get("waiting")
     pod_name = pod["metadata"]["name"]
     if args.previous and not ((cs.get("lastState") or {}).get("terminated") or {}).get("containerID"):
