@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from typing import Callable
 
 import attrs
 
@@ -149,6 +150,13 @@ class Machine:
         if _prog(argv[0]) in SHELLS and len(argv) >= 3 and argv[1] in ("-c", "-ec", "-xc", "-ex"):
             return self.body(argv[2])
         return self.step(list(argv))
+
+    def exec(self, argv: list[str], stdin: Callable[[], str] | None = None) -> Result:
+        """`kubectl exec [-i] POD -- argv`: a bare shell with stdin attached runs stdin's text as
+        its script; anything else runs as `run` does (stdin is only read for that shell)."""
+        if stdin is not None and len(argv) == 1 and _prog(argv[0]) in SHELLS:
+            return self.body(stdin())
+        return self.run(argv)
 
     def body(self, text: str) -> Result:
         lex = shlex.shlex(_expand_shell(text, self.envd).replace("\n", ";"), posix=True, punctuation_chars=";&|")

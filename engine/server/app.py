@@ -472,7 +472,7 @@ class Server:
                 elif channel == 255 and data[:1] == b"\x00":  # v5: the client closed stdin
                     break
             stdin_text = b"".join(chunks).decode(errors="replace")
-        result = await loop.run_in_executor(None, podio.run_in, machine, argv, stdin_text)
+        result = await loop.run_in_executor(None, machine.exec, argv, (lambda: stdin_text) if stdin_text is not None else None)
         tty = q.get("tty") in ("true", "1")
         if result.stdout or (tty and result.stderr):
             await ws.send_bytes(b"\x01" + (result.stdout + (result.stderr if tty else "")).encode())

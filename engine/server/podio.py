@@ -107,14 +107,6 @@ def exec_machine(store, pod: dict, wanted: str):
     return shell.Machine(shell.process_env(host, view.env.items()), view.files, host)
 
 
-def run_in(machine, argv: list[str], stdin_text: str | None):
-    from engine.kubelet_sim import shell
-
-    if stdin_text is not None and len(argv) == 1 and argv[0].rsplit("/", 1)[-1] in shell.SHELLS:
-        return machine.body(stdin_text)  # `exec -i POD -- sh` reads its commands from stdin
-    return machine.run(argv)
-
-
 def exit_status(code: int, argv: list[str]) -> dict:
     """The error channel's last word: upstream's Success, or its NonZeroExitCode Status."""
     if code == 0:

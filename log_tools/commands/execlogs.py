@@ -162,10 +162,7 @@ def run_exec(ctx, args) -> int:
     if view is None:
         raise client_error(f'unable to upgrade connection: container not found ("{name}")')
     machine = shell.Machine(shell.process_env(_hostname(pod), view.env.items()), view.files, _hostname(pod))
-    if args.stdin and len(argv) == 1 and argv[0].rsplit("/", 1)[-1] in shell.SHELLS:
-        result = machine.body(sys.stdin.read())  # `exec -i POD -- sh` reads its commands from stdin
-    else:
-        result = machine.run(argv)
+    result = machine.exec(argv, sys.stdin.read if args.stdin else None)
     ctx.out.write(result.stdout)
     ctx.out.flush()
     if result.stderr:
