@@ -1,5 +1,6 @@
 """Builders for RBAC objects and attributes in tests."""
 
+from engine.auth.bootstrap_policy import rule as bootstrap_rule
 from engine.auth.rbac import RbacIndex
 from engine.pipeline.authz import Attributes
 
@@ -7,15 +8,8 @@ G = "rbac.authorization.k8s.io"
 
 
 def rule(verbs, groups=("",), resources=(), names=(), urls=()):
-    r = {"verbs": list(verbs)}
-    if urls:
-        r["nonResourceURLs"] = list(urls)
-    else:
-        r["apiGroups"] = list(groups)
-        r["resources"] = list(resources)
-    if names:
-        r["resourceNames"] = list(names)
-    return r
+    """The bootstrap policy's rule builder, with the core group as the default."""
+    return bootstrap_rule(verbs, groups, resources, names, urls)
 
 
 def crole(name, *rules, labels=None, agg=None):

@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from engine.controllers.endpoints import pods as util
-from engine.controllers.endpoints.slices import GROUP, MANAGED_BY, SERVICE_NAME, reconcile
+from engine.controllers.endpoints.slices import GROUP, MANAGED_BY, SERVICE_NAME, reconcile, slice_request
 from engine.pipeline.identity import controller_identity
 from engine.records import LogEntry, Request
 from engine.runtime.actor import NOTHING, Decision
@@ -71,9 +71,7 @@ class EndpointSliceMirroringController:
         return ()
 
     def _req(self, verb: str, ns: str, name: str = "", body: dict | None = None) -> Request:
-        who = self.identity
-        return Request(verb=verb, group=GROUP, resource="endpointslices", namespace=ns, name=name, body=body,
-                       user=who.name, groups=who.groups)
+        return slice_request(self.identity, verb, ns, name, body)
 
     def decide(self, view: View, key: bytes) -> Decision:
         ns = util.namespace_of(key)

@@ -96,6 +96,12 @@ def managed_slices(view: View, svc: dict) -> list[dict]:
     return out
 
 
+def slice_request(who, verb: str, ns: str, name: str = "", body: dict | None = None) -> Request:
+    """An EndpointSlice request under a controller's identity (this one's or the mirroring one's)."""
+    return Request(verb=verb, group=GROUP, resource="endpointslices", namespace=ns, name=name, body=body,
+                   user=who.name, groups=who.groups)
+
+
 class EndpointSliceController:
     name = "endpointslice-controller"
     identity = controller_identity("endpointslice-controller")
@@ -104,9 +110,7 @@ class EndpointSliceController:
         return util.changed_namespaces(entry, obj, ((GROUP, "endpointslices"),))
 
     def _req(self, verb: str, ns: str, name: str = "", body: dict | None = None) -> Request:
-        who = self.identity
-        return Request(verb=verb, group=GROUP, resource="endpointslices", namespace=ns, name=name, body=body,
-                       user=who.name, groups=who.groups)
+        return slice_request(self.identity, verb, ns, name, body)
 
     def decide(self, view: View, key: bytes) -> Decision:
         ns = util.namespace_of(key)
