@@ -5,24 +5,13 @@ import os
 
 import pytest
 
-from log_tools.cli import main
+from tests.cli_fixture import cli
 
 
 @pytest.fixture
 def k(tmp_path, capsys, monkeypatch):
     monkeypatch.delenv("KUBECONFIG", raising=False)
-    data = str(tmp_path / "data")
-    assert main(["init", "--start-time", "2026-01-01T00:00:00Z", "--nodes", "0", "--data", data]) == 0
-    capsys.readouterr()
-
-    def run(*argv, code=0):
-        rc = main(list(argv) + ["--data", data])
-        out = capsys.readouterr()
-        assert rc == code, (argv, out.out, out.err)
-        return out.out, out.err
-
-    run.data, run.tmp = data, str(tmp_path)
-    return run
+    return cli(tmp_path, capsys, "--nodes", "0")
 
 
 def test_admin_conf_and_pki_in_the_data_folder(k):
